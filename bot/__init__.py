@@ -1,0 +1,1 @@
+"""Pure core: domain types and decisions. No I/O, no clock reads, no Slack, no SQL."""

@@ -1,0 +1,1 @@
+"""Slack and scheduler edge, CLI and composition root."""
