@@ -1,0 +1,165 @@
+"""Settings: parsed once from a mapping into one frozen object; errors name the variable."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_DATABASE_URL = "sqlite:///coach-or-mentor.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SUPPORTED_DB_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+class Secret:
+    """A string that never shows itself in repr, str or logs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the secret value, for the one place that must send it."""
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot is configured with."""
+
+    slack_bot_token: Secret = field(default_factory=lambda: Secret(""))
+    slack_app_token: Secret = field(default_factory=lambda: Secret(""))
+    slack_signing_secret: Secret = field(default_factory=lambda: Secret(""))
+    database_url: str = DEFAULT_DATABASE_URL
+    log_level: str = "INFO"
+    admin_user_ids: frozenset[str] = frozenset()
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+
+    def missing_for_socket_mode(self) -> list[str]:
+        """Names of the variables Socket Mode needs but lacks."""
+        return [
+            name
+            for name, value in (
+                ("SLACK_BOT_TOKEN", self.slack_bot_token),
+                ("SLACK_APP_TOKEN", self.slack_app_token),
+            )
+            if not value
+        ]
+
+    def missing_for_http_mode(self) -> list[str]:
+        """Names of the variables HTTP mode needs but lacks."""
+        return [
+            name
+            for name, value in (
+                ("SLACK_BOT_TOKEN", self.slack_bot_token),
+                ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
+            )
+            if not value
+        ]
+
+
+def parse_settings(env: Mapping[str, str]) -> Settings:
+    """Read the settings from an environment-like mapping, or raise SettingsError."""
+    return Settings(
+        slack_bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-"),
+        slack_app_token=_token(env, "SLACK_APP_TOKEN", "xapp-"),
+        slack_signing_secret=Secret(_get(env, "SLACK_SIGNING_SECRET")),
+        database_url=_database_url(env),
+        log_level=_log_level(env),
+        admin_user_ids=_user_ids(env, "ADMIN_USER_IDS"),
+        slack_api_url=_api_url(env),
+    )
+
+
+def _get(env: Mapping[str, str], name: str) -> str:
+    return env.get(name, "").strip()
+
+
+def _token(env: Mapping[str, str], name: str, prefix: str) -> Secret:
+    value = _get(env, name)
+    if value and not value.startswith(prefix):
+        raise SettingsError(
+            name, f"should start with '{prefix}' (check you copied the right token)"
+        )
+    return Secret(value)
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    value = _get(env, "DATABASE_URL") or DEFAULT_DATABASE_URL
+    scheme = value.split("://", 1)[0] if "://" in value else ""
+    if scheme not in SUPPORTED_DB_SCHEMES:
+        raise SettingsError(
+            "DATABASE_URL",
+            "use sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB",
+        )
+    if scheme == "postgresql":
+        value = "postgresql+psycopg://" + value.split("://", 1)[1]
+    return value
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    value = (_get(env, "LOG_LEVEL") or "INFO").upper()
+    if value not in LOG_LEVELS:
+        raise SettingsError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
+    return value
+
+
+def _user_ids(env: Mapping[str, str], name: str) -> frozenset[str]:
+    parts = [p.strip() for p in _get(env, name).replace(";", ",").split(",") if p.strip()]
+    bad = [p for p in parts if not _USER_ID.match(p)]
+    if bad:
+        raise SettingsError(name, "expects Slack user ids such as U012ABCDEF, separated by commas")
+    return frozenset(parts)
+
+
+def _api_url(env: Mapping[str, str]) -> str:
+    value = _get(env, "SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    if not value.startswith(("http://", "https://")):
+        raise SettingsError(
+            "SLACK_API_URL", "must be an http(s) URL such as https://slack.com/api/"
+        )
+    return value if value.endswith("/") else value + "/"
+
+
+def int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """Read an integer setting within [low, high]."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(name, f"must be a whole number from {low} to {high}") from None
+    if not low <= value <= high:
+        raise SettingsError(name, f"must be a whole number from {low} to {high}")
+    return value
+
+
+def mask_url(url: str) -> str:
+    """Hide the password in a database URL."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)

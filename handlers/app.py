@@ -1,0 +1,103 @@
+"""The composition root for Slack: build the Bolt app and wire every feature into it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.settings import Settings
+from handlers import help as help_command
+from handlers import home
+from handlers.deps import Deps
+from handlers.router import CommandRouter
+
+log = logging.getLogger("handlers.requests")
+
+
+def make_client(settings: Settings, *, retry_rate_limits: bool = True) -> WebClient:
+    """A Web API client for the configured Slack API URL, retrying what is safe to retry."""
+    handlers: list[Any] = [
+        ConnectionErrorRetryHandler(),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+    if retry_rate_limits:
+        handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return WebClient(
+        token=settings.slack_bot_token.reveal() or None,
+        base_url=settings.slack_api_url,
+        retry_handlers=handlers,
+        timeout=10,
+    )
+
+
+def _describe(body: dict[str, Any]) -> str:
+    """What a request is, for the log: never the text people typed."""
+    if "command" in body:
+        return f"command {body.get('command')}"
+    kind = str(body.get("type") or "")
+    if kind == "event_callback":
+        return f"event {(body.get('event') or {}).get('type')}"
+    if kind == "block_actions":
+        actions = body.get("actions") or [{}]
+        return f"action {actions[0].get('action_id')}"
+    if kind in ("view_submission", "view_closed"):
+        return f"{kind} {(body.get('view') or {}).get('callback_id')}"
+    return kind or "unknown"
+
+
+def build_app(
+    deps: Deps,
+    *,
+    client: WebClient | None = None,
+    socket_mode: bool = False,
+    process_before_response: bool = False,
+) -> App:
+    """A Bolt app with every feature registered; nothing is contacted until it serves."""
+    settings = deps.settings
+    app = App(
+        client=client or make_client(settings),
+        signing_secret=settings.slack_signing_secret.reveal() or None,
+        request_verification_enabled=not socket_mode,
+        token_verification_enabled=False,
+        process_before_response=process_before_response,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+
+    @app.middleware
+    def inject(
+        context: dict[str, Any], body: dict[str, Any], next: Callable[[], BoltResponse]
+    ) -> Any:
+        context["deps"] = deps
+        log.info(
+            "%s team=%s user=%s",
+            _describe(body),
+            context.get("team_id") or "-",
+            context.get("user_id") or "-",
+        )
+        return next()
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("failed %s: %s", _describe(body), type(error).__name__, exc_info=error)
+
+    router = CommandRouter()
+    help_command.register(router)
+    for feature in FEATURES:
+        feature(app, router)
+    router.register(app)
+    home.register(app)
+    return app
+
+
+# Each feature module exposes `register(app, router)`; the order sets the order in help.
+FEATURES: tuple[Callable[[App, CommandRouter], None], ...] = ()

@@ -1,0 +1,32 @@
+"""Background jobs: a few interval jobs per process; the database says what is due."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
+
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+# Each feature adds `add_jobs(scheduler, deps, client)`; jobs use coalesce and max_instances=1.
+JobInstaller = Callable[[BackgroundScheduler, Deps, WebClient], None]
+INSTALLERS: tuple[JobInstaller, ...] = ()
+
+
+def start_scheduler(deps: Deps, client: WebClient) -> BackgroundScheduler | None:
+    """Start this process's scheduler with every feature's jobs (None when there are none)."""
+    if not INSTALLERS:
+        return None
+    scheduler = BackgroundScheduler(
+        timezone="UTC",
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+    )
+    for install in INSTALLERS:
+        install(scheduler, deps, client)
+    scheduler.start()
+    log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
+    return scheduler

@@ -1,0 +1,118 @@
+"""`/coach-or-mentor <sub-command | situation>`: one slash command; features add sub-commands."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from handlers import ids
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CommandCall:
+    """One slash-command invocation, parsed at the edge."""
+
+    ack: Ack
+    respond: Respond
+    client: WebClient
+    deps: Deps
+    team_id: str
+    user_id: str
+    trigger_id: str
+    rest: str
+    body: dict[str, Any]
+
+
+Handler = Callable[[CommandCall], None]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """A word after the slash command, with the line it shows in help."""
+
+    name: str
+    usage: str
+    summary: str
+    run: Handler
+    aliases: tuple[str, ...] = ()
+
+
+class CommandRouter:
+    """Routes the first word to a sub-command; anything else goes to the default handler."""
+
+    def __init__(self) -> None:
+        self._subcommands: dict[str, Subcommand] = {}
+        self._ordered: list[Subcommand] = []
+        self._default: Handler | None = None
+
+    def add(self, sub: Subcommand) -> None:
+        """Register a sub-command under its name and aliases."""
+        for word in (sub.name, *sub.aliases):
+            if word in self._subcommands:
+                raise ValueError(f"sub-command {word!r} is registered twice")
+            self._subcommands[word] = sub
+        self._ordered.append(sub)
+
+    def set_default(self, handler: Handler) -> None:
+        """What runs when the text is not a sub-command (the guidance answer)."""
+        self._default = handler
+
+    @property
+    def subcommands(self) -> tuple[Subcommand, ...]:
+        """Sub-commands in registration order, for help."""
+        return tuple(self._ordered)
+
+    def resolve(self, text: str) -> tuple[Subcommand | None, str]:
+        """The sub-command the text names (or None) and the rest of the text."""
+        stripped = text.strip()
+        word, _, rest = stripped.partition(" ")
+        sub = self._subcommands.get(word.lower())
+        if sub is None:
+            return None, stripped
+        return sub, rest.strip()
+
+    def listener(
+        self,
+        ack: Ack,
+        respond: Respond,
+        client: WebClient,
+        body: dict[str, Any],
+        deps: Deps,
+    ) -> None:
+        """The Bolt listener for the slash command."""
+        sub, rest = self.resolve(str(body.get("text") or ""))
+        call = CommandCall(
+            ack=ack,
+            respond=respond,
+            client=client,
+            deps=deps,
+            team_id=str(body.get("team_id") or ""),
+            user_id=str(body.get("user_id") or ""),
+            trigger_id=str(body.get("trigger_id") or ""),
+            rest=rest,
+            body=body,
+        )
+        log.info(
+            "command team=%s user=%s sub=%s",
+            call.team_id,
+            call.user_id,
+            sub.name if sub else "situation",
+        )
+        if sub is not None:
+            sub.run(call)
+        elif self._default is not None:
+            self._default(call)
+        else:
+            self._subcommands["help"].run(call)
+
+    def register(self, app: App) -> None:
+        """Wire the slash command into the app."""
+        app.command(ids.COMMAND)(self.listener)

@@ -1,0 +1,14 @@
+"""The Web API methods the bot calls and the bot scopes each needs (checked in CI against
+Slack's method reference, and against app.yaml by the manifest test)."""
+
+from __future__ import annotations
+
+# Only the scopes this bot needs for its use of the method (Slack often lists alternatives).
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "auth.test": (),
+    "users.info": ("users:read",),
+    "views.publish": (),
+}
+
+# Scopes that come with a feature rather than a method call.
+SLASH_COMMAND_SCOPE = "commands"

@@ -1,0 +1,6 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees them all."""
+
+from storage.base import Base
+from storage.people import PersonRow
+
+__all__ = ["Base", "PersonRow"]

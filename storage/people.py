@@ -1,0 +1,87 @@
+"""People the bot has seen: Slack user id, time zone, and what Slack says about them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Boolean, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from storage.base import Base
+from storage.types import UTCDateTime
+
+
+class PersonRow(Base):
+    """A Slack user known to the bot."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    tz_name: Mapped[str | None] = mapped_column(String(64))
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    greeted: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+@dataclass(frozen=True)
+class Person:
+    """What the rest of the code needs to know about a Slack user."""
+
+    team_id: str
+    user_id: str
+    tz_name: str | None
+    is_bot: bool
+    deleted: bool
+    greeted: bool
+    updated_at: datetime
+
+
+def _to_person(row: PersonRow) -> Person:
+    return Person(
+        team_id=row.team_id,
+        user_id=row.user_id,
+        tz_name=row.tz_name,
+        is_bot=row.is_bot,
+        deleted=row.deleted,
+        greeted=row.greeted,
+        updated_at=row.updated_at,
+    )
+
+
+def get_person(session: Session, team_id: str, user_id: str) -> Person | None:
+    """The stored person, or None."""
+    row = session.scalars(
+        select(PersonRow).where(PersonRow.team_id == team_id, PersonRow.user_id == user_id)
+    ).one_or_none()
+    return _to_person(row) if row else None
+
+
+def upsert_person(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    tz_name: str | None,
+    is_bot: bool,
+    deleted: bool,
+    now: datetime,
+) -> Person:
+    """Create or refresh a person from what Slack reported at `now`."""
+    row = session.scalars(
+        select(PersonRow).where(PersonRow.team_id == team_id, PersonRow.user_id == user_id)
+    ).one_or_none()
+    if row is None:
+        row = PersonRow(team_id=team_id, user_id=user_id, first_seen_at=now, greeted=False)
+        session.add(row)
+    row.tz_name = tz_name
+    row.is_bot = is_bot
+    row.deleted = deleted
+    row.updated_at = now
+    session.flush()
+    return _to_person(row)
