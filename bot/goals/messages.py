@@ -270,7 +270,6 @@ def _last_answer_text(last: LastAnswer | None, tz: Zone) -> str:
     """What the person said last time, or that this is the first check-in."""
     if last is None:
         return "This is your first check-in on this goal."
-
     when = local_date(last.answered_at, tz)
     text = f"Last time ({when:%A} {when.day} {when:%B}) you said: {ANSWER_LABELS[last.answer]}."
     if last.note:

@@ -12,6 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.goals import (
     AnswerVerdict,
@@ -69,9 +71,9 @@ LIMITS = GoalLimits()
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def utc(*parts: int) -> datetime:
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """An aware UTC datetime."""
-    return datetime(*parts, tzinfo=UTC)
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def text_of(lines: tuple[tuple[str | Mention, ...], ...]) -> str:
@@ -316,6 +318,65 @@ def test_limits_reject_contradictions(changes: dict[str, Any]) -> None:
 def test_local_to_utc(tz: str, day: date, at: time, expected: datetime) -> None:
     assert local_to_utc(day, at, tz) == expected
     assert local_to_utc(day, at, ZoneInfo(tz)) == expected
+
+
+DST_CHANGE_DAYS = [
+    ("Europe/Berlin", date(2026, 3, 29)),
+    ("Europe/Berlin", date(2026, 10, 25)),
+    ("America/New_York", date(2026, 3, 8)),
+    ("America/New_York", date(2026, 11, 1)),
+    ("Australia/Sydney", date(2026, 4, 5)),
+    ("Australia/Sydney", date(2026, 10, 4)),
+    ("Australia/Lord_Howe", date(2026, 4, 5)),
+    ("Australia/Lord_Howe", date(2026, 10, 4)),
+    ("America/Havana", date(2026, 3, 8)),
+    ("America/Havana", date(2026, 11, 1)),
+    ("America/Santiago", date(2026, 4, 4)),
+    ("America/Santiago", date(2026, 9, 6)),
+    ("Pacific/Chatham", date(2026, 4, 5)),
+    ("Pacific/Chatham", date(2026, 9, 27)),
+]
+ANY_DAY = st.tuples(
+    st.sampled_from(sorted({tz for tz, _ in DST_CHANGE_DAYS})),
+    st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31)),
+    st.integers(min_value=0, max_value=1439),
+)
+
+
+def check_first_instant_at_or_after(tz: str, day: date, at: time) -> None:
+    """local_to_utc gives the first instant whose wall time in `tz` is `at` on `day`, or after."""
+    zone = ZoneInfo(tz)
+    wanted = (day, at)
+    instant = local_to_utc(day, at, tz)
+    shown = instant.astimezone(zone)
+    assert instant.tzinfo is UTC
+    if (shown.date(), shown.time()) == wanted:
+        # The wall time exists: of its occurrences (two in a fall-back), this is the first.
+        for earlier in (timedelta(minutes=30), timedelta(hours=1)):
+            before = (instant - earlier).astimezone(zone)
+            assert (before.date(), before.time()) != wanted
+        return
+    # The wall time does not exist: the result is the jump itself, the first instant past it.
+    just_before = (instant - timedelta(seconds=1)).astimezone(zone)
+    assert (shown.date(), shown.time()) > wanted
+    assert (just_before.date(), just_before.time()) < wanted
+
+
+@pytest.mark.parametrize(
+    ("tz", "day"), DST_CHANGE_DAYS, ids=[f"{tz}-{day}" for tz, day in DST_CHANGE_DAYS]
+)
+def test_local_to_utc_every_five_minutes_of_a_dst_change_day(tz: str, day: date) -> None:
+    zone = ZoneInfo(tz)
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    assert start.utcoffset() != (start + timedelta(hours=36)).utcoffset(), "not a change day"
+    for minutes in range(0, 24 * 60, 5):
+        check_first_instant_at_or_after(tz, day, time(minutes // 60, minutes % 60))
+
+
+@given(case=ANY_DAY)
+def test_local_to_utc_on_any_day(case: tuple[str, date, int]) -> None:
+    tz, day, minutes = case
+    check_first_instant_at_or_after(tz, day, time(minutes // 60, minutes % 60))
 
 
 @pytest.mark.parametrize(
