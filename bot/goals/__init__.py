@@ -45,6 +45,7 @@ from bot.goals.schedule import (
     next_checkin_at,
     reschedule,
     resolve_zone,
+    resume_marker,
     wrapup_at,
     wrapup_key,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "next_review_at",
     "reschedule",
     "resolve_zone",
+    "resume_marker",
     "spell_date",
     "too_many_goals_message",
     "validate_goal_form",

@@ -119,7 +119,7 @@ def reschedule(
     just sent (moving west) nor skips the one not yet sent (moving east): when the pending period's
     instant in the new zone has already passed, it is due `now`. If several periods were missed
     (e.g. the dispatcher was down), only the latest of them is sent, and only once. A resumed goal
-    should not catch up at all: use `next_checkin(..., after=now)` for it instead.
+    should not catch up at all: store `resume_marker(...)` as its last sent period first.
     """
     _require_aware(now)
     start = anchor if last_sent_period is None else last_sent_period + timedelta(days=1)
@@ -133,6 +133,20 @@ def reschedule(
         if may_catch_up:
             pending = CheckinSlot(period, now)
     return pending
+
+
+def resume_marker(spec: GoalSpec, tz: Zone, anchor: date, now: datetime) -> date | None:
+    """The `last_sent_period` to store when a goal resumes: the last period already due at `now`.
+
+    With it, `reschedule` skips what fell due while the goal was paused instead of catching up.
+    """
+    _require_aware(now)
+    marker: date | None = None
+    for period in checkin_periods(spec, anchor):
+        if _slot(spec, tz, period).at > now:
+            break
+        marker = period
+    return marker
 
 
 def wrapup_at(spec: GoalSpec, tz: Zone) -> datetime:

@@ -49,6 +49,7 @@ from bot.goals import (
     next_review_at,
     reschedule,
     resolve_zone,
+    resume_marker,
     validate_goal_form,
     wrapup_at,
 )
@@ -630,6 +631,25 @@ def test_reschedule(
 ) -> None:
     slot = reschedule(spec(), tz, date(2026, 3, 16), last_sent, now)
     assert slot == (None if expected is None else CheckinSlot(*expected))
+
+
+@pytest.mark.parametrize(
+    ("now", "marker", "next_due"),
+    [
+        pytest.param(utc(2026, 3, 12), None, utc(2026, 3, 16, 8), id="before-the-first"),
+        pytest.param(
+            utc(2026, 4, 6, 6), date(2026, 3, 30), utc(2026, 4, 6, 7), id="due-later-today"
+        ),
+        pytest.param(utc(2026, 4, 8, 12), date(2026, 4, 6), utc(2026, 4, 13, 7), id="no-catch-up"),
+        pytest.param(utc(2026, 4, 20, 9), date(2026, 4, 20), None, id="after-the-last"),
+    ],
+)
+def test_resume_skips_what_fell_due_while_paused(
+    now: datetime, marker: date | None, next_due: datetime | None
+) -> None:
+    assert resume_marker(spec(), "Europe/Berlin", date(2026, 3, 16), now) == marker
+    slot = reschedule(spec(), "Europe/Berlin", date(2026, 3, 16), marker, now)
+    assert (None if slot is None else slot.at) == next_due
 
 
 def test_instant_based_next_would_repeat_a_period_after_moving_west() -> None:
