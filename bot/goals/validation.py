@@ -44,8 +44,9 @@ def too_many_goals_message(active_goal_count: int, limits: GoalLimits) -> str | 
     """Say why no new goal can be added, or None when there is room for one."""
     if active_goal_count < limits.max_active_goals:
         return None
+    goals = "1 active goal" if active_goal_count == 1 else f"{active_goal_count} active goals"
     return (
-        f"You already have {active_goal_count} active goals, which is the most at once. "
+        f"You already have {goals}, which is the most at once. "
         "Finish, pause or drop one of them first, then add this one."
     )
 

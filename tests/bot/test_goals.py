@@ -165,7 +165,7 @@ def validate(form: GoalForm, **overrides: Any) -> GoalSpec | dict[GoalField, str
         pytest.param(
             {},
             {"active_goal_count": 1, "limits": GoalLimits(max_active_goals=1)},
-            {GoalField.TITLE: "already have 1 active goals"},
+            {GoalField.TITLE: "already have 1 active goal, which"},
             id="configured-goal-limit",
         ),
         pytest.param(
