@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from handlers.fakesocket import FakeSocketMode
+
 
 @dataclass(frozen=True)
 class MethodSpec:
@@ -103,6 +105,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.socket_mode: FakeSocketMode | None = None
 
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -116,6 +119,9 @@ class FakeSlack:
 
     def stop(self) -> None:
         """Stop listening."""
+        if self.socket_mode:
+            self.socket_mode.close()
+            self.socket_mode = None
         if self._server:
             self._server.shutdown()
             self._server.server_close()
@@ -267,7 +273,8 @@ class FakeSlack:
             return "unknown_method"
         if not token:
             return "not_authed"
-        if not token.startswith(self.token_prefix) and method != "apps.connections.open":
+        expected = "xapp-" if method == "apps.connections.open" else self.token_prefix
+        if not token.startswith(expected):
             return "invalid_auth"
         spec = METHODS[method]
         if any(_absent(args.get(name)) for name in spec.required):
@@ -399,8 +406,15 @@ class FakeSlack:
         return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
 
     def _m_apps_connections_open(self, _args: dict[str, Any]) -> dict[str, Any]:
-        # The fake has no WebSocket endpoint: it says so the way Slack refuses a bad app token.
-        return {"ok": False, "error": "invalid_auth"}
+        if self.socket_mode is None:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self.socket_mode.url}
+
+    def enable_socket_mode(self) -> FakeSocketMode:
+        """Accept Socket Mode connections (apps.connections.open hands out a ws:// URL)."""
+        if self.socket_mode is None:
+            self.socket_mode = FakeSocketMode()
+        return self.socket_mode
 
     def uploads(self) -> dict[str, bytes]:
         """Files uploaded to the upload URLs, by file id."""

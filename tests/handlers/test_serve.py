@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -131,3 +132,47 @@ def test_refused_bot_token_is_one_clear_line(fake_slack: FakeSlack, tmp_path: Pa
     )
     assert result.returncode == 2
     assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in result.stderr.strip().splitlines()[-1]
+
+
+def test_socket_mode_connects_and_answers_a_slash_command(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    socket_mode = fake_slack.enable_socket_mode()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "handlers.cli", "run"],
+        env=_env(fake_slack, tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while socket_mode.connected() == 0 and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            time.sleep(0.05)
+        assert socket_mode.connected() == 1
+        envelope = socket_mode.send(
+            "slash_commands",
+            {
+                "command": "/coach-or-mentor",
+                "text": "help",
+                "user_id": "U0ALICE",
+                "team_id": fake_slack.team_id,
+                "channel_id": "C0GENERAL",
+                "trigger_id": "1.2",
+                "response_url": fake_slack.response_url(),
+            },
+        )
+        ack = socket_mode.ack(envelope, timeout=10)
+        assert ack is not None
+        assert ack["payload"]["response_type"] == "ephemeral"
+        assert "coaching" in json.dumps(ack["payload"]["blocks"])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            output = proc.communicate(timeout=10)[0]
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output = proc.communicate()[0]
+    assert "xapp-serve" not in output and "xoxb-serve" not in output
