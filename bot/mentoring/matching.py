@@ -7,6 +7,7 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
+from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
@@ -71,7 +72,8 @@ class _Pool:
         self.weights = weights
         self.taxonomy = taxonomy
         self.slugs = taxonomy.ordered(
-            {s for r in self.requests for s in r.topics} | {s for m in self.mentors for s in m.topics}
+            {s for r in self.requests for s in r.topics}
+            | {s for m in self.mentors for s in m.topics}
         )
         self.labels = tuple(taxonomy.label(s) for s in self.slugs)
         column = {slug: i for i, slug in enumerate(self.slugs)}
@@ -202,7 +204,9 @@ def _embed(pool: _Pool, active: IntArray) -> tuple[F32Array, F32Array]:
         ]
     )
     gap = pool.years_m[active][:, None] - mentee_years[None, :]
-    years = np.where(gap > 0, w.experience * experience_fit(gap, w.full_experience_gap), -_FORBIDDEN)
+    years = np.where(
+        gap > 0, w.experience * experience_fit(gap, w.full_experience_gap), -_FORBIDDEN
+    )
     capacity = np.maximum(pool.capacity[active], 1)
     mentor = np.hstack(
         [
@@ -392,9 +396,18 @@ def match(
     )
     ei, mj, base = _candidates(pool, top_k)
     pair_e, pair_m, score = _assign(pool, ei, mj, base)
-    mentor_of = dict(zip(pair_e.tolist(), zip(pair_m.tolist(), score.tolist(), strict=True), strict=True))
+    return _result(pool, pair_e, pair_m, score, candidates=ei)
+
+
+def _result(
+    pool: _Pool, pair_e: IntArray, pair_m: IntArray, score: FloatArray, *, candidates: IntArray
+) -> MatchResult:
+    """Turn matched index pairs into proposals, and explain every mentee left out."""
+    mentor_of = dict(
+        zip(pair_e.tolist(), zip(pair_m.tolist(), score.tolist(), strict=True), strict=True)
+    )
     had = np.zeros(pool.n, dtype=np.bool_)
-    had[ei] = True
+    had[candidates] = True
     proposals: list[Proposal] = []
     unmatched: list[Unmatched] = []
     for i, request in enumerate(pool.requests):
@@ -405,6 +418,55 @@ def match(
         reason = _diagnose(pool, i, had_candidates=bool(had[i]))
         unmatched.append(Unmatched(request.request_id, request.mentee_id, reason))
     return MatchResult(tuple(proposals), tuple(unmatched))
+
+
+def exact_match(
+    requests: Iterable[MentorRequest],
+    mentors: Iterable[MentorProfile],
+    weights: Weights = DEFAULT_WEIGHTS,
+    excluded: Collection[tuple[str, str]] = frozenset(),
+    *,
+    load: Mapping[str, int] | None = None,
+    now: datetime | None = None,
+    taxonomy: Taxonomy = DEFAULT_TAXONOMY,
+) -> MatchResult:
+    """Reference solver: a dense assignment over every pair and slot (small pools only)."""
+    pool = _Pool(
+        requests,
+        mentors,
+        weights=weights,
+        excluded=excluded,
+        load=load or {},
+        now=now,
+        taxonomy=taxonomy,
+    )
+    if pool.n == 0 or pool.m == 0:
+        return _result(pool, *_no_pairs(), candidates=np.zeros(0, dtype=np.int64))
+    ei = np.repeat(np.arange(pool.n, dtype=np.int64), pool.m)
+    mj = np.tile(np.arange(pool.m, dtype=np.int64), pool.n)
+    base, allowed = pool.base_scores(ei, mj)
+    slot_start = np.concatenate([[0], np.cumsum(pool.remaining)])
+    n_slots = int(slot_start[-1])
+    cost = np.full((pool.n, n_slots + pool.n), _FORBIDDEN)
+    cost[:, n_slots:] = _BASE_COST
+    for s in range(int(pool.remaining.max())):
+        use = allowed & (pool.remaining[mj] > s)
+        slot = np.full(int(use.sum()), s, dtype=np.int64)
+        score = base[use] + pool.load_part(ei[use], mj[use], slot)
+        cost[ei[use], slot_start[mj[use]] + s] = _BASE_COST - score
+    row_ind, col_ind = linear_sum_assignment(cost)
+    matched = col_ind < n_slots
+    pair_e, col = row_ind[matched].astype(np.int64), col_ind[matched].astype(np.int64)
+    pair_m = np.searchsorted(slot_start, col, side="right") - 1
+    pair_base, _ = pool.base_scores(pair_e, pair_m)
+    score = pair_base + pool.load_part(pair_e, pair_m, col - slot_start[pair_m])
+    return _result(pool, pair_e, pair_m, score, candidates=ei[allowed])
+
+
+def _no_pairs() -> tuple[IntArray, IntArray, FloatArray]:
+    """Empty matched-pair arrays."""
+    empty = np.zeros(0, dtype=np.int64)
+    return empty, empty, np.zeros(0, dtype=np.float64)
 
 
 def _proposal(pool: _Pool, request: MentorRequest, i: int, j: int, score: float) -> Proposal:

@@ -169,7 +169,9 @@ def pair_reasons(
         np.array([offset_minutes(mentor.tz_name, mentor.utc_offset_minutes, now)]),
     )
     return describe_fit(
-        shared_labels=tuple(taxonomy.label(s) for s in taxonomy.ordered(request.topics & mentor.topics)),
+        shared_labels=tuple(
+            taxonomy.label(s) for s in taxonomy.ordered(request.topics & mentor.topics)
+        ),
         gap_minutes=int(gap[0]),
         offered=request.wants & mentor.offers,
         extra_years=mentor.years - request.years,
