@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 
@@ -174,7 +175,7 @@ class _Pool:
 
 def _refuse_duplicates(ids: Sequence[str], side: str) -> None:
     """Refuse a pool where one person appears twice on the same side."""
-    for a, b in zip(ids, ids[1:], strict=False):
+    for a, b in itertools.pairwise(ids):
         if a == b:
             raise ValueError(f"{side} {a} appears more than once")
 

@@ -196,7 +196,9 @@ class UnmatchedReason(StrEnum):
 UNMATCHED_EXPLANATIONS: dict[UnmatchedReason, str] = {
     UnmatchedReason.NO_MENTORS: "There are no mentors in the programme yet.",
     UnmatchedReason.NO_SHARED_TOPIC: "No mentor covers these topics yet.",
-    UnmatchedReason.ALREADY_PAIRED: "Every mentor for these topics has been paired with you before.",
+    UnmatchedReason.ALREADY_PAIRED: (
+        "Every mentor for these topics has been paired with you before."
+    ),
     UnmatchedReason.ONLY_SAME_TEAM: "The mentors for these topics are all in your own team.",
     UnmatchedReason.NOBODY_MORE_EXPERIENCED: (
         "Nobody covering these topics has more years of experience than you."

@@ -91,7 +91,7 @@ def offset_minutes(tz_name: str, fallback: int, now: datetime | None) -> int:
 
 def tz_gap_minutes(a: IntArray, b: IntArray) -> IntArray:
     """Clock distance between offsets, the short way round the day."""
-    gap = np.abs(a - b) % MINUTES_PER_DAY
+    gap: IntArray = np.abs(a - b) % MINUTES_PER_DAY
     return np.minimum(gap, MINUTES_PER_DAY - gap)
 
 
