@@ -228,8 +228,8 @@ def _screen(pool: _Pool, top_k: int) -> tuple[IntArray, IntArray]:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     mentee_vec, mentor_vec = _embed(pool, active)
     blocked_e, blocked_m = np.divmod(pool.blocked_keys, pool.m)
-    found_e: list[IntArray] = []
-    found_m: list[IntArray] = []
+    found_e: list[IntArray] = [np.zeros(0, dtype=np.int64)]
+    found_m: list[IntArray] = [np.zeros(0, dtype=np.int64)]
     col_pos = np.full(pool.m, -1, dtype=np.int64)
     # Every allowed pair shares a topic, so scanning topic by topic covers them all while
     # skipping the pairs that share none; a pair met under two topics is deduplicated below.
