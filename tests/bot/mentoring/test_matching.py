@@ -27,7 +27,7 @@ from bot.mentoring import (
 from bot.mentoring.matching import exact_match
 from bot.mentoring.scoring import weight_total
 
-A, S, I = Offer.ADVICE, Offer.SUPPORT, Offer.INTRODUCTIONS
+A, S, INTRO = Offer.ADVICE, Offer.SUPPORT, Offer.INTRODUCTIONS
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 
@@ -100,10 +100,13 @@ def test_hard_constraints(req, men, excluded, taken, expected):
     ("req", "men", "reasons"),
     [
         (
-            request(topics=frozenset({"public-speaking", "career-change", "leadership"}), wants=frozenset({I})),
+            request(
+                topics=frozenset({"public-speaking", "career-change", "leadership"}),
+                wants=frozenset({INTRO}),
+            ),
             mentor(
                 topics=frozenset({"public-speaking", "career-change", "leadership"}),
-                offers=frozenset({A, I}),
+                offers=frozenset({A, INTRO}),
                 years=8,
                 tz_name="Europe/Berlin",
             ),
@@ -117,12 +120,22 @@ def test_hard_constraints(req, men, excluded, taken, expected):
         (
             request(years=9, tz_name="Asia/Kolkata", outside_my_team=True),
             mentor(offers=frozenset({S}), tz_name="Europe/London"),
-            ("1 shared topic: Leadership", "5 h 30 min apart", "1 more year of experience", "from another team, as asked"),
+            (
+                "1 shared topic: Leadership",
+                "5 h 30 min apart",
+                "1 more year of experience",
+                "from another team, as asked",
+            ),
         ),
         (
-            request(wants=frozenset({A, S, I}), utc_offset_minutes=-300),
-            mentor(offers=frozenset({A, S, I}), utc_offset_minutes=-300),
-            ("1 shared topic: Leadership", "same time zone", "offers advice, support and introductions", "8 more years of experience"),
+            request(wants=frozenset({A, S, INTRO}), utc_offset_minutes=-300),
+            mentor(offers=frozenset({A, S, INTRO}), utc_offset_minutes=-300),
+            (
+                "1 shared topic: Leadership",
+                "same time zone",
+                "offers advice, support and introductions",
+                "8 more years of experience",
+            ),
         ),
     ],
     ids=["three-topics-introductions", "half-hour-zone-other-team", "stored-offsets-all-offers"],
@@ -136,7 +149,10 @@ def test_reasons(req, men, reasons):
 @pytest.mark.parametrize(
     ("better", "worse"),
     [
-        (mentor(topics=frozenset({"leadership", "writing"})), mentor(topics=frozenset({"leadership"}))),
+        (
+            mentor(topics=frozenset({"leadership", "writing"})),
+            mentor(topics=frozenset({"leadership"})),
+        ),
         (mentor(offers=frozenset({A})), mentor(offers=frozenset({S}))),
         (mentor(utc_offset_minutes=60), mentor(utc_offset_minutes=600)),
         (mentor(years=8), mentor(years=4)),
@@ -179,22 +195,46 @@ def test_whole_pool_beats_first_come():
     um1 = mentor("UM1", capacity=1, topics=frozenset({"leadership", "writing"}))
     um2 = mentor("UM2", capacity=1, topics=frozenset({"leadership"}))
     result = match([ue1, ue2], [um1, um2])
-    assert {(p.mentee_id, p.mentor_id) for p in result.proposals} == {("UE1", "UM2"), ("UE2", "UM1")}
+    assert {(p.mentee_id, p.mentor_id) for p in result.proposals} == {
+        ("UE1", "UM2"),
+        ("UE2", "UM1"),
+    }
 
 
 @pytest.mark.parametrize(
     ("req", "mentors", "excluded", "load", "reason"),
     [
         (request(), [], set(), {}, UnmatchedReason.NO_MENTORS),
-        (request(), [mentor(topics=frozenset({"writing"}))], set(), {}, UnmatchedReason.NO_SHARED_TOPIC),
+        (
+            request(),
+            [mentor(topics=frozenset({"writing"}))],
+            set(),
+            {},
+            UnmatchedReason.NO_SHARED_TOPIC,
+        ),
         (request(mentee_id="UM1"), [mentor()], set(), {}, UnmatchedReason.NO_SHARED_TOPIC),
         (request(), [mentor()], {("UM1", "UE1")}, {}, UnmatchedReason.ALREADY_PAIRED),
-        (request(outside_my_team=True, team="Platform"), [mentor()], set(), {}, UnmatchedReason.ONLY_SAME_TEAM),
+        (
+            request(outside_my_team=True, team="Platform"),
+            [mentor()],
+            set(),
+            {},
+            UnmatchedReason.ONLY_SAME_TEAM,
+        ),
         (request(years=12), [mentor()], set(), {}, UnmatchedReason.NOBODY_MORE_EXPERIENCED),
         (request(), [mentor()], set(), {"UM1": 2}, UnmatchedReason.ALL_AT_CAPACITY),
         (request(), [mentor(paused=True)], set(), {}, UnmatchedReason.ALL_AT_CAPACITY),
     ],
-    ids=["empty-pool", "no-topic", "only-oneself", "all-paired-before", "only-same-team", "nobody-senior", "all-full", "all-paused"],
+    ids=[
+        "empty-pool",
+        "no-topic",
+        "only-oneself",
+        "all-paired-before",
+        "only-same-team",
+        "nobody-senior",
+        "all-full",
+        "all-paused",
+    ],
 )
 def test_unmatched_reasons(req, mentors, excluded, load, reason):
     result = match([req], mentors, excluded=excluded, load=load)
@@ -252,7 +292,7 @@ def _random_pool(rng: random.Random, n: int, m: int):
         return frozenset(rng.sample(TOPICS, rng.randint(1, 3)))
 
     def offers():
-        return frozenset(rng.sample([A, S, I], rng.randint(1, 3)))
+        return frozenset(rng.sample([A, S, INTRO], rng.randint(1, 3)))
 
     mentors = [
         MentorProfile(
