@@ -1,0 +1,57 @@
+"""Mentoring programme core: profiles, requests, form and CSV checks, matching."""
+
+from bot.mentoring.matching import DEFAULT_TOP_K, best_for, match
+from bot.mentoring.model import (
+    DEFAULT_TAXONOMY,
+    DEFAULT_WEIGHTS,
+    MAX_BIO_CHARS,
+    MAX_CAPACITY,
+    MAX_YEARS,
+    OFFER_ORDER,
+    UNMATCHED_EXPLANATIONS,
+    MatchResult,
+    MentorProfile,
+    MentorRequest,
+    Offer,
+    Proposal,
+    Taxonomy,
+    Topic,
+    Unmatched,
+    UnmatchedReason,
+    Weights,
+)
+from bot.mentoring.scoring import (
+    Constraint,
+    blocking_constraint,
+    pair_reasons,
+    pair_score,
+    remaining_capacity,
+)
+
+__all__ = [
+    "DEFAULT_TAXONOMY",
+    "DEFAULT_TOP_K",
+    "DEFAULT_WEIGHTS",
+    "MAX_BIO_CHARS",
+    "MAX_CAPACITY",
+    "MAX_YEARS",
+    "OFFER_ORDER",
+    "UNMATCHED_EXPLANATIONS",
+    "Constraint",
+    "MatchResult",
+    "MentorProfile",
+    "MentorRequest",
+    "Offer",
+    "Proposal",
+    "Taxonomy",
+    "Topic",
+    "Unmatched",
+    "UnmatchedReason",
+    "Weights",
+    "best_for",
+    "blocking_constraint",
+    "match",
+    "pair_reasons",
+    "pair_score",
+    "remaining_capacity",
+]
