@@ -35,9 +35,11 @@ from bot.text import strip_slack_markup
 MIN_WORDS = 3
 MIN_SCORE = 2.0
 DIMENSION_CAP = 6.0
-ALSO_RATIO = 0.6
-ALSO_MIN = 4.0
+ALSO_RATIO = 0.45
+ALSO_MIN = 4.5
 MAX_REASONS = 4
+STRONG = 2.5
+_ASKS = (Dimension.WHAT_CHANGES, Dimension.BUILT_ON)
 MAX_QUOTE = 80
 
 
@@ -107,7 +109,8 @@ def _evidence(hit: Hit[Signal], tokens: Tokens) -> Evidence:
     reach = 1 if hit.end - hit.start == 1 else 0
     quote = _short(tokens.context_quote(hit.start, hit.end, reach))
     signal = hit.payload
-    return Evidence(signal.practice, signal.dimension, quote, signal.weight, signal.gloss)
+    position = tokens.starts[hit.start]
+    return Evidence(signal.practice, signal.dimension, quote, signal.weight, signal.gloss, position)
 
 
 def _pronoun_evidence(tokens: Tokens) -> Iterable[Evidence]:
@@ -140,7 +143,10 @@ def _answer(scored: list[_Scored]) -> Guidance:
     """Build the answer for one or two fitting practices."""
     first, second = scored[0], scored[1]
     two = second.score >= ALSO_MIN and second.score >= ALSO_RATIO * first.score
-    confidence = _confidence(first.score, second.score, scored[2].score)
+    if two and _first_said(second) < _first_said(first):
+        # Both fit strongly: name them in the order the person brought them up.
+        first, second = second, first
+    confidence = _confidence(scored[0].score, scored[1].score, scored[2].score)
     label = "mixed" if two else _label(confidence)
     reasons = _reasons(first, MAX_REASONS - (1 if two else 0))
     split: tuple[SplitPart, ...] = ()
@@ -156,6 +162,12 @@ def _answer(scored: list[_Scored]) -> Guidance:
         split=split,
         evidence=first.evidence + (second.evidence if two else ()),
     )
+
+
+def _first_said(scored: _Scored) -> int:
+    """Where the person first asks for this practice (what changes, what it's built on)."""
+    asks = [e.position for e in scored.evidence if e.weight >= STRONG and e.dimension in _ASKS]
+    return min(asks, default=min(e.position for e in scored.evidence))
 
 
 def _confidence(top: float, runner_up: float, third: float) -> float:

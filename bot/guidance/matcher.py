@@ -17,6 +17,8 @@ ANY = "_"
 _MAX_GAP = 3
 _PREFIX_KEY = 4
 _SHORT_KEY = 3
+_MIN_MEND = 7
+_MIN_KEY = 8
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _CLAUSE_BREAK = re.compile(r"[.;!?\n]|,\s|\s-\s|\s—\s")
 
@@ -177,7 +179,7 @@ class TypoMender:
     def __init__(self, key_words: Iterable[str], known: Iterable[str]) -> None:
         """Index key words by their one-letter deletions; never mend a known word."""
         self._known = frozenset(known)
-        self._keys = frozenset(key_words)
+        self._keys = frozenset(k for k in key_words if len(k) >= _MIN_KEY)
         self._deletes: dict[str, str] = {}
         for key in sorted(self._keys):
             for variant in _deletions(key):
@@ -186,7 +188,7 @@ class TypoMender:
 
     def _mend(self, word: str) -> str:
         """Return the key word this word is a typo of, or the word itself."""
-        if len(word) < 6 or word in self._known or word in self._keys:
+        if len(word) < _MIN_MEND or word in self._known or word in self._keys:
             return word
         found = self._deletes.get(word)
         if found is not None:
@@ -195,7 +197,7 @@ class TypoMender:
             if variant in self._keys:
                 return variant
             found = self._deletes.get(variant)
-            if found is not None and len(found) >= 7:
+            if found is not None:
                 return found
         return word
 

@@ -64,6 +64,7 @@ class Evidence:
     quote: str
     weight: float
     gloss: str
+    position: int = 0
 
 
 @dataclass(frozen=True, slots=True)
