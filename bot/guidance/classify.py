@@ -18,6 +18,7 @@ from bot.guidance.lexicon import (
     PERSONAL,
     SELF,
     SINGULAR,
+    SITUATION_WORDS,
     Signal,
 )
 from bot.guidance.matcher import Hit, PhraseIndex, Tokens, TypoMender, tokenize
@@ -34,6 +35,8 @@ from bot.text import strip_slack_markup
 
 MIN_WORDS = 3
 MIN_SCORE = 2.0
+NO_ORG_FACTOR = 0.6
+FALLBACK_WORDS = 5
 DIMENSION_CAP = 6.0
 ALSO_RATIO = 0.45
 ALSO_MIN = 4.5
@@ -78,9 +81,10 @@ class Classifier:
         if len(tokens.words) < MIN_WORDS:
             return _unclear(UnclearKind.TOO_SHORT)
         scored = self._score(tokens)
-        if scored[0].score < MIN_SCORE:
-            return _unclear(UnclearKind.NO_SITUATION)
-        return _answer(scored)
+        if scored[0].score >= MIN_SCORE:
+            return _answer(scored)
+        fallback = _fallback(tokens, scored)
+        return fallback if fallback is not None else _unclear(UnclearKind.NO_SITUATION)
 
     def _score(self, tokens: Tokens) -> list[_Scored]:
         """Score each guidance practice, best first (ties keep the model's order)."""
@@ -136,7 +140,27 @@ def _total(practice: Practice, evidence: list[Evidence]) -> _Scored:
     for e in mine:
         per_dimension[e.dimension] = per_dimension.get(e.dimension, 0.0) + e.weight
     score = sum(min(DIMENSION_CAP, v) for v in per_dimension.values())
+    if practice is Practice.CONSULTING and Dimension.WHOSE_CHANGE not in per_dimension:
+        # Consulting changes an organisation; with no team or "we" in sight it fits less.
+        score *= NO_ORG_FACTOR
     return _Scored(practice, score, mine)
+
+
+def _fallback(tokens: Tokens, scored: list[_Scored]) -> Guidance | None:
+    """Lean on "I" versus "we" when a real situation carries only faint signals."""
+    if len(tokens.words) < FALLBACK_WORDS or not any(w in SITUATION_WORDS for w in tokens.words):
+        return None
+    weak = [s for s in scored if s.evidence]
+    if not weak:
+        return None
+    best = weak[0]
+    return Guidance(
+        practice=best.practice,
+        confidence=0.3,
+        confidence_label="mixed",
+        reasons=_reasons(best, 2),
+        evidence=best.evidence,
+    )
 
 
 def _answer(scored: list[_Scored]) -> Guidance:

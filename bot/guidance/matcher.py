@@ -54,9 +54,14 @@ class Tokens:
         return _CLAUSE_BREAK.search(self.text, self.ends[left], self.starts[right]) is not None
 
 
+# Contractions whose apostrophe-free spelling is another word ("we're" is not "were").
+_CONTRACTIONS = {"we're": "we", "we'll": "we", "we've": "weve", "we'd": "wed", "let's": "lets"}
+
+
 def norm_word(word: str) -> str:
     """Lower-case a word and drop apostrophes so that "don't" and "dont" agree."""
-    return word.lower().replace("'", "").replace("’", "")
+    lowered = word.lower().replace("’", "'")
+    return _CONTRACTIONS.get(lowered, lowered).replace("'", "")
 
 
 def tokenize(text: str, mend: Callable[[str], str] | None = None) -> Tokens:
