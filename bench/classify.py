@@ -22,7 +22,11 @@ if str(ROOT) not in sys.path:
 from bot.guidance import Classifier, Practice  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
-DEFAULT_FILES = (DATA / "situations.jsonl", DATA / "situations_holdout.jsonl")
+DEFAULT_FILES = (
+    DATA / "situations.jsonl",
+    DATA / "situations_holdout.jsonl",
+    DATA / "situations_holdout2.jsonl",
+)
 LABELS = [p.value for p in Practice]
 TIMING_ROUNDS = 20
 

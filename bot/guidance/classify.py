@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.guidance import wording
 from bot.guidance.escalate import ESCALATE_KEY_WORDS, EscalateDetector, EscalateFinding
@@ -82,14 +82,14 @@ class Classifier:
             return _unclear(UnclearKind.TOO_SHORT)
         scored = self._score(tokens)
         if scored[0].score >= MIN_SCORE:
-            return _answer(scored)
+            return _answer(scored, tokens)
         fallback = _fallback(tokens, scored)
         return fallback if fallback is not None else _unclear(UnclearKind.NO_SITUATION)
 
     def _score(self, tokens: Tokens) -> list[_Scored]:
         """Score each guidance practice, best first (ties keep the model's order)."""
         hits = _longest_only(self._practice.find(tokens))
-        evidence = [_evidence(hit, tokens) for hit in hits]
+        evidence = [_evidence(hit) for hit in hits]
         evidence.extend(_pronoun_evidence(tokens))
         scored = [_total(p, evidence) for p in GUIDANCE_PRACTICES]
         return sorted(scored, key=lambda s: -s.score)
@@ -108,13 +108,27 @@ def _longest_only(hits: list[Hit[Signal]]) -> list[Hit[Signal]]:
     return kept
 
 
-def _evidence(hit: Hit[Signal], tokens: Tokens) -> Evidence:
-    """Turn a phrase hit into evidence with a short quote of the user's words."""
-    reach = 1 if hit.end - hit.start == 1 else 0
-    quote = _short(tokens.context_quote(hit.start, hit.end, reach))
+def _evidence(hit: Hit[Signal]) -> Evidence:
+    """Turn a phrase hit into evidence; the quote is filled in only if it is shown."""
     signal = hit.payload
-    position = tokens.starts[hit.start]
-    return Evidence(signal.practice, signal.dimension, quote, signal.weight, signal.gloss, position)
+    return Evidence(
+        signal.practice, signal.dimension, "", signal.weight, signal.gloss, hit.start, hit.end
+    )
+
+
+def _quoted(scored: _Scored, tokens: Tokens) -> _Scored:
+    """Fill in the user's words for each piece of evidence of a practice that is shown."""
+    evidence = tuple(_with_quote(e, tokens) for e in scored.evidence)
+    return _Scored(scored.practice, scored.score, evidence)
+
+
+def _with_quote(e: Evidence, tokens: Tokens) -> Evidence:
+    """Quote the words behind one piece of evidence (a lone word keeps a neighbour each side)."""
+    if e.quote:
+        return e
+    reach = 1 if e.end - e.position == 1 else 0
+    quote = _short(tokens.context_quote(e.position, e.end, reach))
+    return replace(e, quote=quote)
 
 
 def _pronoun_evidence(tokens: Tokens) -> Iterable[Evidence]:
@@ -124,13 +138,15 @@ def _pronoun_evidence(tokens: Tokens) -> Iterable[Evidence]:
     if len(plural) > len(singular):
         weight = min(4.0, 1.5 * (len(plural) - len(singular)) + 0.5)
         quote = _short(tokens.context_quote(plural[0], plural[0] + 1, 2))
-        yield Evidence(Practice.CONSULTING, Dimension.WHOSE_CHANGE, quote, weight, ORG.gloss)
+        yield Evidence(
+            Practice.CONSULTING, Dimension.WHOSE_CHANGE, quote, weight, ORG.gloss, plural[0]
+        )
         return
     if singular and len(singular) > len(plural):
         weight = min(1.5, 0.3 * (len(singular) - len(plural)))
         quote = _short(tokens.context_quote(singular[0], singular[0] + 1, 2))
         for practice, gloss in ((Practice.COACHING, SELF.gloss), (Practice.MENTORING, PERSONAL)):
-            yield Evidence(practice, Dimension.WHOSE_CHANGE, quote, weight, gloss)
+            yield Evidence(practice, Dimension.WHOSE_CHANGE, quote, weight, gloss, singular[0])
 
 
 def _total(practice: Practice, evidence: list[Evidence]) -> _Scored:
@@ -153,7 +169,7 @@ def _fallback(tokens: Tokens, scored: list[_Scored]) -> Guidance | None:
     weak = [s for s in scored if s.evidence]
     if not weak:
         return None
-    best = weak[0]
+    best = _quoted(weak[0], tokens)
     return Guidance(
         practice=best.practice,
         confidence=0.3,
@@ -163,9 +179,9 @@ def _fallback(tokens: Tokens, scored: list[_Scored]) -> Guidance | None:
     )
 
 
-def _answer(scored: list[_Scored]) -> Guidance:
+def _answer(scored: list[_Scored], tokens: Tokens) -> Guidance:
     """Build the answer for one or two fitting practices."""
-    first, second = scored[0], scored[1]
+    first, second = _quoted(scored[0], tokens), _quoted(scored[1], tokens)
     two = second.score >= ALSO_MIN and second.score >= ALSO_RATIO * first.score
     if two and _first_said(second) < _first_said(first):
         # Both fit strongly: name them in the order the person brought them up.

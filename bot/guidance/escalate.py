@@ -22,7 +22,6 @@ def _t(topic: EscalateTopic, *phrases: str) -> list[tuple[str, EscalateTopic | N
     return [(p, topic) for p in phrases]
 
 
-_BODY = "(shoulder|back|waist|leg|thigh|hair|arm|hand|knee|neck|face|bum|butt|chest|hip|body)"
 _BODY_WORDS = (
     "shoulder*", "back", "waist", "leg", "legs", "thigh*", "hair", "arm", "arms", "hand",
     "hands", "knee*", "neck", "face", "bum", "butt", "chest", "breast*", "hip", "hips",
@@ -36,8 +35,11 @@ _FIGURES = ("numbers", "figures", "data", "results", "books", "metrics", "accoun
 
 
 def _objects(verbs: tuple[str, ...], objects: tuple[str, ...]) -> list[str]:
-    """Cross verbs and objects with a short gap between them."""
-    return [f"{v} ... {o}" for v in verbs for o in objects]
+    """Cross verbs and objects with a short gap; one-word objects share one phrase per verb."""
+    single = "|".join(o for o in objects if " " not in o)
+    phrases = [f"{v} ... {single}" for v in verbs] if single else []
+    phrases += [f"{v} ... {o}" for v in verbs for o in objects if " " in o]
+    return phrases
 
 
 ESCALATE_PHRASES: list[tuple[str, EscalateTopic | None]] = [
@@ -71,8 +73,7 @@ ESCALATE_PHRASES: list[tuple[str, EscalateTopic | None]] = [
         "spreads rumours about me", "rumours about me", "rumors about me", "sabotag*",
         "acoso", "harcèlement", "harcelement", "belästigung", "belastigung", "assedio",
         "molestie"),
-    *_t(H, *[f"touch* ... {b}" for b in _BODY_WORDS], *[f"grab* ... {b}" for b in _BODY_WORDS],
-        *[f"strok* ... {b}" for b in _BODY_WORDS]),
+    *_t(H, *_objects(("touch*", "grab*", "strok*"), _BODY_WORDS)),
     # discrimination
     *_t(D, "discrimin*", "descrimin*", "racis*", "racial*", "sexis*", "homophob*",
         "transphob*", "biphob*", "misogyn*", "bigot*", "slur*", "ableis*", "ableism",
@@ -337,9 +338,8 @@ CONCEPT_PHRASES: list[tuple[str, str]] = [
                                "her hand", "their hand", "his hands", "her hands", "kiss*",
                                "hug*", "put* his", "put* her", "rest* his", "rest* her",
                                "plac* his", "plac* her", "sniff*", "smell* my")],
-    *[(p, "mybody") for p in ("my " + b for b in _BODY_WORDS if not b.endswith("*"))],
-    *[(p, "mybody") for p in ("my shoulder", "my shoulders", "my thigh", "my thighs",
-                              "my knee", "my knees", "my breasts", "my lower back")],
+    ("my " + "|".join(b for b in _BODY_WORDS if " " not in b), "mybody"),
+    ("my lower back", "mybody"),
     *[(p, "harm") for p in ("hurt myself", "harm", "die", "dying", "dead", "disappear",
                             "pills", "end it", "end things", "alive", "exist", "burden",
                             "not be here", "not wake up", "my life", "living")],

@@ -80,10 +80,25 @@ def tokenize(text: str, mend: Callable[[str], str] | None = None) -> Tokens:
 
 
 @dataclass(frozen=True, slots=True)
+class Choice:
+    """An element that accepts any of several words or prefixes (`a|b|c*`)."""
+
+    words: frozenset[str]
+    prefixes: tuple[str, ...]
+
+    def fits(self, word: str) -> bool:
+        """Tell whether the word is one of the choices."""
+        return word in self.words or word.startswith(self.prefixes)
+
+
+Element = str | Choice
+
+
+@dataclass(frozen=True, slots=True)
 class Entry(Generic[T]):
     """One compiled phrase and the payload it carries."""
 
-    elements: tuple[str, ...]
+    elements: tuple[Element, ...]
     payload: T
 
 
@@ -103,13 +118,28 @@ class PhraseIndex(Generic[T]):
         """Compile phrases written as words, `pre*` prefixes, `_` (any word) and `...` (gap)."""
         self._exact: dict[str, list[Entry[T]]] = {}
         self._prefix: dict[str, list[Entry[T]]] = {}
+        pairs: dict[tuple[str, T], list[str]] = {}
         for phrase, payload in phrases:
-            entry = Entry(_compile(phrase), payload)
-            head = entry.elements[0]
-            if head.endswith("*"):
-                self._prefix.setdefault(head[:-1][:_PREFIX_KEY], []).append(entry)
-            else:
-                self._exact.setdefault(head, []).append(entry)
+            head, *rest = phrase.split(" ", 1)
+            for alternative in head.split("|"):
+                words = [alternative, *rest]
+                if len(phrase.split()) == 2 and "|" not in rest[0] and rest[0] not in (ANY, GAP):
+                    # Two-word phrases with one head and payload share one entry (fewer tries).
+                    pairs.setdefault((alternative, payload), []).append(rest[0])
+                    continue
+                self._add(Entry(_compile(" ".join(words)), payload))
+        for (head, payload), seconds in pairs.items():
+            self._add(Entry(_compile(f"{head} {'|'.join(seconds)}"), payload))
+
+    def _add(self, entry: Entry[T]) -> None:
+        """Index one compiled phrase by its first element."""
+        head = entry.elements[0]
+        if not isinstance(head, str):
+            raise ValueError("a phrase must not start with a choice")
+        if head.endswith("*"):
+            self._prefix.setdefault(head[:-1][:_PREFIX_KEY], []).append(entry)
+        else:
+            self._exact.setdefault(head, []).append(entry)
 
     def vocabulary(self) -> frozenset[str]:
         """Return every exact word the phrases mention (for typo mending)."""
@@ -141,18 +171,31 @@ def _collect(candidates: list[Entry[T]], words: Sequence[str], i: int, hits: lis
             hits.append(Hit(entry.payload, i, end))
 
 
-def _compile(phrase: str) -> tuple[str, ...]:
+def _compile(phrase: str) -> tuple[Element, ...]:
     """Normalise a phrase the way text tokens are normalised."""
-    elements = tuple(
-        e if e in (ANY, GAP) else norm_word(e) for e in phrase.replace("’", "'").split()
-    )
+    elements = tuple(_compile_element(e) for e in phrase.replace("’", "'").split())
     head = elements[0]
+    if not isinstance(head, str):
+        raise ValueError(f"phrase must start with a word: {phrase!r}")
     if head in (ANY, GAP) or (head.endswith("*") and len(head) - 1 < _SHORT_KEY):
         raise ValueError(f"phrase must start with a word or a 3+ letter prefix: {phrase!r}")
     return elements
 
 
-def _match(elements: tuple[str, ...], k: int, words: Sequence[str], i: int) -> int:
+def _compile_element(element: str) -> Element:
+    """Compile one element: a word, a prefix, `_`, `...` or a choice `a|b*`."""
+    if element in (ANY, GAP):
+        return element
+    if "|" not in element:
+        return norm_word(element)
+    options = [norm_word(o) for o in element.split("|") if o]
+    return Choice(
+        frozenset(o for o in options if not o.endswith("*")),
+        tuple(o[:-1] for o in options if o.endswith("*")),
+    )
+
+
+def _match(elements: tuple[Element, ...], k: int, words: Sequence[str], i: int) -> int:
     """Match elements[k:] at words[i:]; return the end position or -1."""
     while k < len(elements):
         element = elements[k]
@@ -169,8 +212,10 @@ def _match(elements: tuple[str, ...], k: int, words: Sequence[str], i: int) -> i
     return i
 
 
-def _element_fits(element: str, word: str) -> bool:
+def _element_fits(element: Element, word: str) -> bool:
     """Tell whether one pattern element accepts one word."""
+    if isinstance(element, Choice):
+        return element.fits(word)
     if element == ANY:
         return True
     if element.endswith("*"):

@@ -57,7 +57,7 @@ class UnclearKind(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """One signal found in the user's words."""
+    """One signal found in the user's words; position and end are word indexes."""
 
     practice: Practice
     dimension: Dimension
@@ -65,6 +65,7 @@ class Evidence:
     weight: float
     gloss: str
     position: int = 0
+    end: int = 0
 
 
 @dataclass(frozen=True, slots=True)
