@@ -60,7 +60,8 @@ def evaluate(classifier: Classifier, rows: list[dict[str, str | None]], show_err
     for label in LABELS:
         n = sum(v for (g, _), v in confusion.items() if g == label)
         if n:
-            print(f"    {label:<11} {confusion[(label, label)] / n:.3f}  ({confusion[(label, label)]}/{n})")
+            hit = confusion[(label, label)]
+            print(f"    {label:<11} {hit / n:.3f}  ({hit}/{n})")
     escalate_n = sum(v for (g, _), v in confusion.items() if g == "escalate")
     if escalate_n:
         recall = confusion[("escalate", "escalate")] / escalate_n
@@ -117,8 +118,10 @@ def main() -> None:
         print(f"{name} speed")
         time_it(classifier, [str(r["text"]) for r in rows])
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"memory: peak traced {peak / 1_048_576:.1f} MB (classifier + evaluation); "
-          f"process max RSS {rss:.1f} MB (includes the interpreter)")
+    print(
+        f"memory: peak traced {peak / 1_048_576:.1f} MB (classifier + evaluation); "
+        f"process max RSS {rss:.1f} MB (includes the interpreter)"
+    )
 
 
 if __name__ == "__main__":

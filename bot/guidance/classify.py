@@ -11,11 +11,11 @@ from bot.guidance.escalate import ESCALATE_KEY_WORDS, EscalateDetector, Escalate
 from bot.guidance.lexicon import (
     ENGLISH_FUNCTION_WORDS,
     GREETINGS,
+    ORG,
+    PERSONAL,
     PLURAL,
     PRACTICE_KEY_WORDS,
     PRACTICE_PHRASES,
-    ORG,
-    PERSONAL,
     SELF,
     SINGULAR,
     SITUATION_WORDS,

@@ -125,8 +125,13 @@ def compare() -> Comparison:
                     ),
                     (Dimension.TIME, "Open-ended and often long; about the future."),
                 ),
-                ("where my career goes", "someone who has done it", "how things work here",
-                 "meet the right people", "I'm new here"),
+                (
+                    "where my career goes",
+                    "someone who has done it",
+                    "how things work here",
+                    "meet the right people",
+                    "I'm new here",
+                ),
             ),
             PracticeProfile(
                 Practice.CONSULTING,

@@ -23,15 +23,65 @@ def _t(topic: EscalateTopic, *phrases: str) -> list[tuple[str, EscalateTopic | N
 
 
 _BODY_WORDS = (
-    "shoulder*", "back", "waist", "leg", "legs", "thigh*", "hair", "arm", "arms", "hand",
-    "hands", "knee*", "neck", "face", "bum", "butt", "chest", "breast*", "hip", "hips",
-    "body", "bottom", "lower back",
+    "shoulder*",
+    "back",
+    "waist",
+    "leg",
+    "legs",
+    "thigh*",
+    "hair",
+    "arm",
+    "arms",
+    "hand",
+    "hands",
+    "knee*",
+    "neck",
+    "face",
+    "bum",
+    "butt",
+    "chest",
+    "breast*",
+    "hip",
+    "hips",
+    "body",
+    "bottom",
+    "lower back",
 )
-_FIGURES = ("numbers", "figures", "data", "results", "books", "metrics", "accounts",
-            "revenue", "sales", "records", "reports", "invoices", "receipts", "expenses",
-            "timesheet*", "hours", "mileage", "signature*", "reviews", "test results",
-            "report", "invoice", "receipt", "expense*", "documents", "paperwork", "charts",
-            "logs", "readings", "inventory", "forecast*", "kpis", "audit")
+_FIGURES = (
+    "numbers",
+    "figures",
+    "data",
+    "results",
+    "books",
+    "metrics",
+    "accounts",
+    "revenue",
+    "sales",
+    "records",
+    "reports",
+    "invoices",
+    "receipts",
+    "expenses",
+    "timesheet*",
+    "hours",
+    "mileage",
+    "signature*",
+    "reviews",
+    "test results",
+    "report",
+    "invoice",
+    "receipt",
+    "expense*",
+    "documents",
+    "paperwork",
+    "charts",
+    "logs",
+    "readings",
+    "inventory",
+    "forecast*",
+    "kpis",
+    "audit",
+)
 
 
 def _objects(verbs: tuple[str, ...], objects: tuple[str, ...]) -> list[str]:
@@ -42,6 +92,8 @@ def _objects(verbs: tuple[str, ...], objects: tuple[str, ...]) -> list[str]:
     return phrases
 
 
+# fmt: off
+# Hand-laid phrase tables: one theme per line reads better than one phrase per line.
 ESCALATE_PHRASES: list[tuple[str, EscalateTopic | None]] = [
     # harassment and bullying
     *_t(H, "harass*", "harras*", "harrass*", "sexual*", "grop*", "fondl*", "molest*",
@@ -59,7 +111,8 @@ ESCALATE_PHRASES: list[tuple[str, EscalateTopic | None]] = [
         "swore at me", "curs* at me", "call* me names", "name calling", "called me a",
         "mock* me", "picks on me", "pick* on me", "singl* me out", "target* me",
         "make* fun of me", "laugh* at me", "never asked for", "didnt ask for",
-        "send* me ... pics", "send* me ... nudes", "sent me ... pics", "unsolicited", "stares at my", "staring at my", "star* at my",
+        "send* me ... pics", "send* me ... nudes", "sent me ... pics", "unsolicited",
+        "stares at my", "staring at my", "star* at my",
         "comment* on my body", "comment* on my appearance", "comment* on my looks",
         "comment* about my body", "comment* about my appearance", "comment* about my looks",
         "comments about how i look", "my body", "my figure", "my outfit", "what i wear",
@@ -85,7 +138,8 @@ ESCALATE_PHRASES: list[tuple[str, EscalateTopic | None]] = [
         "because of my sexuality", "because of my name", "sexual orientation",
         "because im pregnant", "because i am pregnant", "because i was pregnant",
         "glass ceiling", "too old", "too young for", "my age", "because of age",
-        "hijab", "headscarf", "turban", "kippah", "yarmulke", "deadnam*", "misgender*", "wrong pronoun*", "discriminación",
+        "hijab", "headscarf", "turban", "kippah", "yarmulke", "deadnam*", "misgender*",
+        "wrong pronoun*", "discriminación",
         "discrimination", "diskriminier*"),
     # threats and violence
     *_t(T, "threaten*", "threatning", "threats against", "threat against", "made a threat",
@@ -107,7 +161,8 @@ ESCALATE_PHRASES: list[tuple[str, EscalateTopic | None]] = [
         "turned up at my", "shows up at my", "outside my house", "outside my home",
         "outside my flat", "found out where i live", "knows my address", "make you regret",
         "youll regret", "you ll regret", "regret it", "something bad will happen",
-        "something will happen to", "ruin my life", "make my life hell", "threw a chair", "threw a stapler", "threw a mug", "threw a cup",
+        "something will happen to", "ruin my life", "make my life hell", "threw a chair",
+        "threw a stapler", "threw a mug", "threw a cup",
         "threw something", "throws things", "threw things", "throwing things",
         "throw things", "smashed my", "smash my", "smashed the", "attack* me",
         "physically attacked", "bomb", "shoot up", "shoot someone", "choked me",
@@ -118,7 +173,8 @@ ESCALATE_PHRASES: list[tuple[str, EscalateTopic | None]] = [
         "emergency exit*", "fire door*", "blocked exit*", "exit* ... blocked", "asbestos",
         "fumes", "chemical*", "gas leak", "exposed wir*", "live wire*", "electrocut*",
         "no harness*", "without ... harness*", "fall protection", "working at height*",
-        "work at height*", "without ... ppe", "without ... protective", "scaffold*", "forklift*", "ppe", "protective gear",
+        "work at height*", "without ... ppe", "without ... protective", "scaffold*", "forklift*",
+        "ppe", "protective gear",
         "protective equipment", "needlestick*", "needle stick*", "used needles", "sharps bin",
         "black mould", "black mold", "mould in", "mold in", "carbon monoxide",
         "drunk", "intoxicated", "under the influence", "high at work", "drinking on",
@@ -174,7 +230,8 @@ ESCALATE_PHRASES: list[tuple[str, EscalateTopic | None]] = [
         "get around the approval", "avoid ... approval", "dont need approval",
         "without approval", "personal expenses on", "company card for personal",
         "cash from the till", "from the till", "ghost employee*", "tax evasion", "evad* tax*",
-        "under the table", "cash in hand", "hired his", "hired her", "hiring his", "hiring her", "pocket* the", "siphon*",
+        "under the table", "cash in hand", "hired his", "hired her", "hiring his", "hiring her",
+        "pocket* the", "siphon*",
         "skim* off", "skimming", "stealing from", "steal from", "stole from",
         "stealing money", "steal money", "stole money", "stealing cash", "stole cash",
         "stealing stock", "stealing supplies", "stealing inventory", "stealing drugs",
@@ -202,7 +259,8 @@ ESCALATE_PHRASES: list[tuple[str, EscalateTopic | None]] = [
                    "send*"), ("patient details", "customer details", "client details",
                               "medical records", "health records", "home addresses",
                               "personal details", "private details")), "retaliat*", "whistleblow*",
-        "whistle blow*", "lawsuit*", "sue", "suing", "sued", "legal action", "non compliant", "noncompliant", "not compliant", "unpaid overtime", "off the clock",
+        "whistle blow*", "lawsuit*", "sue", "suing", "sued", "legal action", "non compliant",
+        "noncompliant", "not compliant", "unpaid overtime", "off the clock",
         "wage theft", "minimum wage", "code of conduct", "nda", "conflict of interest",
         "compliance breach*", "compliance violation*",
         "nepotism", "insider information", "antitrust", "anti trust", "price fixing",
@@ -212,7 +270,8 @@ ESCALATE_PHRASES: list[tuple[str, EscalateTopic | None]] = [
         "hr complaint", "formal complaint", "my complaint", "a complaint against",
         "withdraw* ... complaint", "drop* ... complaint", "punish* me for", "punished for",
         "hurt my chances", "lose my job if", "fire me if", "fired if i", "or else",
-        "record* me without", "without my consent", "plagiar*", "file a complaint", "filed a complaint",
+        "record* me without", "without my consent", "plagiar*", "file a complaint",
+        "filed a complaint",
         "grievance", "unethical", "illegally", "without consent", "spying",
         "spy on", "read* my email*", "reading my messages", "pirat*", "cheat* customers",
         "cheating customers", "bait and switch", "forced to lie", "told to lie",
@@ -232,7 +291,8 @@ ESCALATE_PHRASES: list[tuple[str, EscalateTopic | None]] = [
         "scheduled pushes", "push me to", "push me harder", "push me out of my comfort",
         "breach of sla", "sla breach*", "violating the style", "lint violation*",
         "style violation*", "dangerously close to the deadline", "a danger of",
-        "danger of", "in danger of", "by accident", "accident prone", "change the numbers i present", "end it there",
+        "danger of", "in danger of", "by accident", "accident prone",
+        "change the numbers i present", "end it there",
         "cover up my nerves", "cover up nerves", "cover up the nerves", "pushback",
         "push back", "stroke of", "sexual harassment training", "harassment training",
         "training on harassment", "safety training", "safety process", "safety review",
@@ -301,7 +361,8 @@ CONCEPT_PHRASES: list[tuple[str, str]] = [
         "skin colour", "skin color", "accent", "my age", "too old", "too young", "older",
         "disabled", "disability", "wheelchair", "autis*", "adhd", "dyslexi*", "deaf",
         "blind", "neurodiver*", "pronoun*", "gender", "nationality", "immigrant*",
-        "foreign*", "citizenship", "caste", "menopaus*", "mothers", "moms", "mums", "a mother", "a mom", "a mum",
+        "foreign*", "citizenship", "caste", "menopaus*", "mothers", "moms", "mums", "a mother",
+        "a mom", "a mum",
         "being a mom", "being a mum", "have kids", "having kids", "have children",
         "a parent", "pregnancy", "chronic illness", "mental health", "my condition",
         "my illness", "cancer", "my name", "where im from", "where i come from",
@@ -352,6 +413,9 @@ CONCEPT_PHRASES: list[tuple[str, str]] = [
 ]
 
 
+# fmt: on
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """Concepts that escalate only when they occur close together."""
@@ -373,13 +437,42 @@ RULES: tuple[Rule, ...] = (
 
 # Long, distinctive words only: a short key word is one typo away from ordinary words.
 ESCALATE_KEY_WORDS = (
-    "harassment", "harassing", "discrimination", "discriminated", "discriminating",
-    "discriminatory", "suicidal", "threatened", "threatening", "inappropriate",
-    "inappropriately", "uncomfortable", "bullying", "assaulted", "fraudulent", "embezzlement",
-    "embezzling", "falsified", "falsifying", "retaliation", "retaliating", "whistleblower",
-    "illegally", "dangerous", "hazardous", "intimidating", "humiliating", "homophobic",
-    "transphobic", "misogynistic", "violating", "violation", "kickbacks", "laundering",
-    "compensation", "touching",
+    "harassment",
+    "harassing",
+    "discrimination",
+    "discriminated",
+    "discriminating",
+    "discriminatory",
+    "suicidal",
+    "threatened",
+    "threatening",
+    "inappropriate",
+    "inappropriately",
+    "uncomfortable",
+    "bullying",
+    "assaulted",
+    "fraudulent",
+    "embezzlement",
+    "embezzling",
+    "falsified",
+    "falsifying",
+    "retaliation",
+    "retaliating",
+    "whistleblower",
+    "illegally",
+    "dangerous",
+    "hazardous",
+    "intimidating",
+    "humiliating",
+    "homophobic",
+    "transphobic",
+    "misogynistic",
+    "violating",
+    "violation",
+    "kickbacks",
+    "laundering",
+    "compensation",
+    "touching",
 )
 
 

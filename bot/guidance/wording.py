@@ -31,7 +31,7 @@ _QUESTIONS = {
     ),
     UnclearKind.GREETING: (
         "Hello! Tell me about a situation at work and I'll suggest the kind of help that fits. "
-        "For example: “Our team's handoffs to support keep going wrong and we want them redesigned.”"
+        "For example: “Our handoffs to the support team keep failing and we want them redesigned.”"
     ),
     UnclearKind.TOO_SHORT: (
         "Could you tell me a bit more? Who wants to change, and what? For example: "
