@@ -25,6 +25,8 @@ def strip_slack_markup(s: str) -> str:
 def _replace_markup(match: re.Match[str]) -> str:
     """Return the plain word for one `<...>` span."""
     inner = match.group(1)
+    if not inner.strip():
+        return ""
     target, _, label = inner.partition("|")
     if target.startswith("@"):
         return "@someone"

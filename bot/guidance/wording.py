@@ -30,7 +30,7 @@ _QUESTIONS = {
         f"“{EXAMPLE_SITUATION}”"
     ),
     UnclearKind.GREETING: (
-        "Hello! Tell me about a situation at work and I'll suggest the kind of help that fits. "
+        "Hello! What's going on at work that you'd like some help with? "
         "For example: “Our handoffs to the support team keep failing and we want them redesigned.”"
     ),
     UnclearKind.TOO_SHORT: (
