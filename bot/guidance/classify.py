@@ -126,8 +126,9 @@ def _with_quote(e: Evidence, tokens: Tokens) -> Evidence:
     """Quote the words behind one piece of evidence (a lone word keeps a neighbour each side)."""
     if e.quote:
         return e
-    reach = 1 if e.end - e.position == 1 else 0
-    quote = _short(tokens.context_quote(e.position, e.end, reach))
+    end = min(e.end, len(tokens.words))
+    reach = 1 if end - e.position == 1 else 0
+    quote = _short(tokens.context_quote(e.position, end, reach))
     return replace(e, quote=quote)
 
 
@@ -137,16 +138,20 @@ def _pronoun_evidence(tokens: Tokens) -> Iterable[Evidence]:
     plural = [i for i, w in enumerate(tokens.words) if w in PLURAL]
     if len(plural) > len(singular):
         weight = min(4.0, 1.5 * (len(plural) - len(singular)) + 0.5)
-        quote = _short(tokens.context_quote(plural[0], plural[0] + 1, 2))
         yield Evidence(
-            Practice.CONSULTING, Dimension.WHOSE_CHANGE, quote, weight, ORG.gloss, plural[0]
+            Practice.CONSULTING, Dimension.WHOSE_CHANGE, "", weight, ORG.gloss, *_around(plural[0])
         )
         return
     if singular and len(singular) > len(plural):
         weight = min(1.5, 0.3 * (len(singular) - len(plural)))
-        quote = _short(tokens.context_quote(singular[0], singular[0] + 1, 2))
+        span = _around(singular[0])
         for practice, gloss in ((Practice.COACHING, SELF.gloss), (Practice.MENTORING, PERSONAL)):
-            yield Evidence(practice, Dimension.WHOSE_CHANGE, quote, weight, gloss, singular[0])
+            yield Evidence(practice, Dimension.WHOSE_CHANGE, "", weight, gloss, *span)
+
+
+def _around(index: int) -> tuple[int, int]:
+    """A pronoun is quoted with the two words after it ("I keep", "our team's process")."""
+    return index, index + 3
 
 
 def _total(practice: Practice, evidence: list[Evidence]) -> _Scored:
