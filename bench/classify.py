@@ -1,0 +1,128 @@
+"""Accuracy, confusion matrix, speed and memory of the situation classifier.
+
+Run from the repository root: `python bench/classify.py [--errors] [FILE.jsonl ...]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.guidance import Classifier, Practice  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+DEFAULT_FILES = (
+    DATA / "situations.jsonl",
+    DATA / "situations_holdout.jsonl",
+    DATA / "situations_holdout2.jsonl",
+)
+LABELS = [p.value for p in Practice]
+TIMING_ROUNDS = 20
+
+
+def load(path: Path) -> list[dict[str, str | None]]:
+    """Read one labelled situation per line."""
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def evaluate(classifier: Classifier, rows: list[dict[str, str | None]], show_errors: bool) -> None:
+    """Print per-label accuracy, overall accuracy, escalate recall and the confusion matrix."""
+    confusion: Counter[tuple[str, str]] = Counter()
+    pair_hits = 0
+    pair_total = 0
+    for row in rows:
+        text, gold, gold_also = str(row["text"]), str(row["practice"]), row.get("also")
+        answer = classifier.classify(text)
+        predicted = answer.practice.value
+        confusion[(gold, predicted)] += 1
+        if gold_also:
+            pair_total += 1
+            got = {predicted, answer.also.value if answer.also else None}
+            pair_hits += got == {gold, gold_also}
+        if show_errors and predicted != gold:
+            also = answer.also.value if answer.also else "-"
+            print(f"  MISS gold={gold}/{gold_also or '-'} got={predicted}/{also}: {text[:110]}")
+    total = len(rows)
+    correct = sum(n for (g, p), n in confusion.items() if g == p)
+    print(f"  situations: {total}   overall accuracy: {correct / total:.3f}")
+    for label in LABELS:
+        n = sum(v for (g, _), v in confusion.items() if g == label)
+        if n:
+            hit = confusion[(label, label)]
+            print(f"    {label:<11} {hit / n:.3f}  ({hit}/{n})")
+    escalate_n = sum(v for (g, _), v in confusion.items() if g == "escalate")
+    if escalate_n:
+        recall = confusion[("escalate", "escalate")] / escalate_n
+        print(f"  escalate recall: {recall:.3f}")
+    if pair_total:
+        print(f"  two-practice situations with both practices named: {pair_hits}/{pair_total}")
+    print("  confusion (rows = gold, columns = predicted):")
+    print("    " + " " * 11 + "".join(f"{c[:10]:>11}" for c in LABELS))
+    for g in LABELS:
+        print("    " + f"{g:<11}" + "".join(f"{confusion[(g, p)]:>11}" for p in LABELS))
+
+
+def time_it(classifier: Classifier, texts: list[str]) -> None:
+    """Print the median and p99 time per situation in microseconds."""
+    samples: list[float] = []
+    for _ in range(TIMING_ROUNDS):
+        for text in texts:
+            start = time.perf_counter_ns()
+            classifier.classify(text)
+            samples.append((time.perf_counter_ns() - start) / 1000)
+    samples.sort()
+    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+    print(f"  time per situation: median {statistics.median(samples):.1f} µs, p99 {p99:.1f} µs")
+    long_text = " ".join(texts) * 3
+    start = time.perf_counter_ns()
+    classifier.classify(long_text)
+    print(
+        f"  one {len(long_text):,}-character text: "
+        f"{(time.perf_counter_ns() - start) / 1000:.0f} µs (capped work)"
+    )
+
+
+def main() -> None:
+    """Evaluate each file, then time it; memory is traced around accuracy runs only."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("files", nargs="*", type=Path, default=list(DEFAULT_FILES))
+    parser.add_argument("--errors", action="store_true", help="list misclassified situations")
+    args = parser.parse_args()
+    tracemalloc.start()
+    classifier = Classifier()
+    sets: list[tuple[str, list[dict[str, str | None]]]] = []
+    for path in args.files:
+        if not path.exists():
+            print(f"{path.name}: missing, skipped")
+            continue
+        rows = load(path)
+        sets.append((path.name, rows))
+        print(path.name)
+        evaluate(classifier, rows, args.errors)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # Timing runs without tracemalloc, which would slow every allocation.
+    for name, rows in sets:
+        print(f"{name} speed")
+        time_it(classifier, [str(r["text"]) for r in rows])
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"memory: peak traced {peak / 1_048_576:.1f} MB (classifier + evaluation); "
+        f"process max RSS {rss:.1f} MB (includes the interpreter)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""The bot's own sentences for reasons, splits, escalations and questions back."""
+
+from __future__ import annotations
+
+from bot.guidance.model import Dimension, EscalateTopic, Practice, UnclearKind
+
+_DIMENSION_TITLES = {
+    Dimension.WHOSE_CHANGE: "Whose change",
+    Dimension.WHAT_CHANGES: "What changes",
+    Dimension.BUILT_ON: "What it's built on",
+    Dimension.TIME: "Time",
+}
+
+_TOPIC_WORDS = {
+    EscalateTopic.HARASSMENT: "harassment or bullying",
+    EscalateTopic.DISCRIMINATION: "discrimination",
+    EscalateTopic.THREAT: "a threat or violence",
+    EscalateTopic.SAFETY: "a safety risk",
+    EscalateTopic.SELF_HARM: "you may be going through something very hard",
+    EscalateTopic.PAY_EQUITY: "a question of fair and equal pay",
+    EscalateTopic.FRAUD: "possible fraud",
+    EscalateTopic.LEGAL: "a possible legal or policy breach",
+}
+
+EXAMPLE_SITUATION = "I want to stop rushing through my slides before my review in June."
+
+_QUESTIONS = {
+    UnclearKind.EMPTY: (
+        "What's going on? Describe the situation in a sentence or two, for example: "
+        f"“{EXAMPLE_SITUATION}”"
+    ),
+    UnclearKind.GREETING: (
+        "Hello! What's going on at work that you'd like some help with? "
+        "For example: “Our handoffs to the support team keep failing and we want them redesigned.”"
+    ),
+    UnclearKind.TOO_SHORT: (
+        "Could you tell me a bit more? Who wants to change, and what? For example: "
+        "“I'd like advice from someone who moved from nursing into management.”"
+    ),
+    UnclearKind.OTHER_LANGUAGE: (
+        "Sorry, I can only read English for now. Could you describe the situation in English? "
+        f"For example: “{EXAMPLE_SITUATION}”"
+    ),
+    UnclearKind.NO_SITUATION: (
+        "I couldn't tell yet what kind of help fits. What would you like to change, and is it "
+        "about you or about your team? For example: "
+        "“I keep interrupting people in meetings and want to stop by the end of the quarter.”"
+    ),
+}
+
+_UNCLEAR_REASONS = {
+    UnclearKind.EMPTY: "There was no situation to read.",
+    UnclearKind.GREETING: "That reads like a greeting rather than a situation.",
+    UnclearKind.TOO_SHORT: "A word or two isn't enough to go on.",
+    UnclearKind.OTHER_LANGUAGE: "I couldn't read it as English.",
+    UnclearKind.NO_SITUATION: "I didn't find who wants to change, or what, in that text.",
+}
+
+
+def reason(dimension: Dimension, gloss: str, quotes: tuple[str, ...]) -> str:
+    """One reason: the dimension, what it shows, and the user's words that showed it."""
+    said = " and ".join(f"“{q}”" for q in quotes)
+    return f"{_DIMENSION_TITLES[dimension]}: {gloss} (you wrote {said})."
+
+
+def split(practice: Practice, quote: str, gloss: str) -> str:
+    """Say which part of a two-practice situation fits this practice."""
+    return f"“{quote}” points to {practice.value}: {gloss}."
+
+
+def escalate_reason(topic: EscalateTopic, quote: str) -> str:
+    """Explain kindly why this is not a coaching, mentoring or consulting matter."""
+    return (
+        f"What you describe (“{quote}”) sounds like {_TOPIC_WORDS[topic]}. That isn't something "
+        "coaching, mentoring or consulting should handle; the people below can help, "
+        "in confidence."
+    )
+
+
+def topic_words(topic: EscalateTopic) -> str:
+    """Name an escalate topic in plain words."""
+    return _TOPIC_WORDS[topic]
+
+
+def unclear_reason(kind: UnclearKind) -> str:
+    """Say briefly why the bot is not guessing."""
+    return _UNCLEAR_REASONS[kind]
+
+
+def question(kind: UnclearKind) -> str:
+    """One friendly question back, with an example."""
+    return _QUESTIONS[kind]
