@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.resources import GuidanceResources, parse_resources
+
 DEFAULT_DATABASE_URL = "sqlite:///coach-or-mentor.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -59,6 +61,7 @@ class Settings:
     log_level: str = "INFO"
     admin_user_ids: frozenset[str] = frozenset()
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    resources: GuidanceResources = field(default_factory=lambda: parse_resources({}))
 
     def missing_for_socket_mode(self) -> list[str]:
         """Names of the variables Socket Mode needs but lacks."""
@@ -93,6 +96,7 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
         log_level=_log_level(env),
         admin_user_ids=_user_ids(env, "ADMIN_USER_IDS"),
         slack_api_url=_api_url(env),
+        resources=parse_resources(env),
     )
 
 

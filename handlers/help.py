@@ -1,27 +1,41 @@
-"""`/coach-or-mentor help`: what the bot does and every sub-command."""
+"""`/coach-or-mentor help` (and empty text): what the bot does, examples, every sub-command."""
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
+from bot.guidance import help_text as guidance_help
 from handlers import ids
 from handlers.router import CommandCall, CommandRouter, Subcommand
 
 INTRO = (
     "*coach-or-mentor* helps you find the right kind of guidance at work.\n"
-    f"Describe what is going on, for example `{ids.COMMAND} I freeze when I present to the"
-    " leadership team and my review is in March`, and I will tell you whether *coaching*,"
+    f"Describe what is going on after `{ids.COMMAND}` and I will tell you whether *coaching*,"
     " *mentoring* or *consulting* fits, why, and a next step. Only you see my answer."
 )
 
 
 def help_blocks(router: CommandRouter) -> list[Block]:
-    """Help as Block Kit: the intro and one line per sub-command."""
-    lines = [f"`{ids.COMMAND} {sub.usage}` {sub.summary}" for sub in router.subcommands]
+    """Help as Block Kit: intro, examples, and one line per sub-command."""
+    content = guidance_help()
+    examples = "\n".join(
+        f"• `{ids.COMMAND} {example.situation}` → _{example.practice.value}_"
+        for example in content.examples
+    )
+    lines = [f"`{ids.COMMAND} <your situation>` gets a suggestion."]
+    lines += [f"`{ids.COMMAND} {sub.usage}` {sub.summary}" for sub in router.subcommands]
     return [
+        HeaderBlock(text=content.title),
         SectionBlock(text=MarkdownTextObject(text=INTRO)),
-        SectionBlock(text=MarkdownTextObject(text="\n".join(lines))),
-        ContextBlock(elements=[MarkdownTextObject(text="Your words are not stored.")]),
+        SectionBlock(text=MarkdownTextObject(text=f"*Examples*\n{examples}")),
+        SectionBlock(text=MarkdownTextObject(text="*Commands*\n" + "\n".join(lines))),
+        ContextBlock(elements=[MarkdownTextObject(text=content.privacy)]),
     ]
 
 

@@ -52,6 +52,7 @@ class CommandRouter:
         self._subcommands: dict[str, Subcommand] = {}
         self._ordered: list[Subcommand] = []
         self._default: Handler | None = None
+        self._next_step_actions: set[str] = set()
 
     def add(self, sub: Subcommand) -> None:
         """Register a sub-command under its name and aliases."""
@@ -64,6 +65,15 @@ class CommandRouter:
     def set_default(self, handler: Handler) -> None:
         """What runs when the text is not a sub-command (the guidance answer)."""
         self._default = handler
+
+    def offer(self, action_id: str) -> None:
+        """Declare that a next-step button with this action id has a listener."""
+        self._next_step_actions.add(action_id)
+
+    @property
+    def next_step_actions(self) -> frozenset[str]:
+        """Action ids of next-step buttons that some feature handles."""
+        return frozenset(self._next_step_actions)
 
     @property
     def subcommands(self) -> tuple[Subcommand, ...]:
@@ -108,7 +118,7 @@ class CommandRouter:
         )
         if sub is not None:
             sub.run(call)
-        elif self._default is not None:
+        elif self._default is not None and rest:
             self._default(call)
         else:
             self._subcommands["help"].run(call)

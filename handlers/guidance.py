@@ -1,0 +1,191 @@
+"""`/coach-or-mentor <situation>`: the practice that fits, why, and a next step (ephemeral)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from slack_bolt import App
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.guidance import Comparison, Guidance, Practice, classify, compare, topic_words
+from bot.resources import GuidanceResources
+from bot.text import escape_mrkdwn
+from handlers import ids
+from handlers.router import CommandCall, CommandRouter, Subcommand
+
+PRACTICE_NAMES = {
+    Practice.COACHING: "Coaching",
+    Practice.MENTORING: "Mentoring",
+    Practice.CONSULTING: "Consulting",
+}
+NOT_STORED = "Only you can see this. I don't keep what you typed."
+
+
+def _md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text)
+
+
+def _headline(g: Guidance) -> str:
+    name = PRACTICE_NAMES.get(g.practice, g.practice.value)
+    if g.also is None:
+        return f"*{name}* fits best ({g.confidence_label})."
+    second = PRACTICE_NAMES.get(g.also, g.also.value)
+    return (
+        f"*{name}* first, then *{second.lower()}* ({g.confidence_label}): your situation has both."
+    )
+
+
+def _split_lines(g: Guidance) -> list[str]:
+    return [
+        f"• *{PRACTICE_NAMES.get(p.practice, p.practice.value)}* for “{escape_mrkdwn(p.quote)}”"
+        for p in g.split
+    ]
+
+
+def _next_step(
+    practice: Practice, resources: GuidanceResources, offered: Collection[str]
+) -> tuple[str, list[ButtonElement]]:
+    """What to do next for one practice, with buttons only for features this bot runs."""
+    if practice is Practice.COACHING:
+        buttons = [
+            ButtonElement(
+                text="Set a coaching goal", action_id=ids.GOAL_NEW_ACTION, style="primary"
+            )
+        ]
+        text = (
+            "Pick the one behaviour or skill, decide how you'll know it changed, and give it a"
+            " few weeks with regular check-ins."
+        )
+    elif practice is Practice.MENTORING:
+        buttons = [
+            ButtonElement(
+                text="Find a mentor", action_id=ids.MENTOR_REQUEST_ACTION, style="primary"
+            ),
+            ButtonElement(text="Become a mentor", action_id=ids.MENTOR_SIGNUP_ACTION),
+        ]
+        text = (
+            "Look for someone a few steps ahead of you on the path you're curious about, and"
+            " meet regularly without a deadline."
+        )
+    else:
+        return f"*Who to talk to:* {resources.consulting_contact}", []
+    return text, [b for b in buttons if b.action_id in offered]
+
+
+def answer_blocks(
+    g: Guidance, resources: GuidanceResources, offered: Collection[str]
+) -> list[Block]:
+    """The guidance answer as Block Kit (user words escaped, admin texts kept as mrkdwn)."""
+    if g.practice is Practice.ESCALATE:
+        return _escalate_blocks(g, resources)
+    if g.practice is Practice.UNCLEAR:
+        question = escape_mrkdwn(g.question or "Could you tell me a bit more?")
+        return [SectionBlock(text=_md(question)), ContextBlock(elements=[_md(NOT_STORED)])]
+    blocks: list[Block] = [SectionBlock(text=_md(_headline(g)))]
+    if g.split:
+        blocks.append(SectionBlock(text=_md("\n".join(_split_lines(g)))))
+    if g.reasons:
+        why = "\n".join(f"• {escape_mrkdwn(r)}" for r in g.reasons)
+        blocks.append(SectionBlock(text=_md(f"*Why*\n{why}")))
+    buttons: list[ButtonElement] = []
+    steps: list[str] = []
+    for practice in (g.practice, g.also):
+        if practice is None:
+            continue
+        text, practice_buttons = _next_step(practice, resources, offered)
+        steps.append(text)
+        buttons.extend(practice_buttons)
+    blocks.append(SectionBlock(text=_md("*Next step*\n" + "\n".join(steps))))
+    if buttons:
+        blocks.append(ActionsBlock(block_id=ids.GUIDANCE_ACTIONS_BLOCK, elements=buttons))
+    blocks.append(ContextBlock(elements=[_md(NOT_STORED)]))
+    return blocks
+
+
+def _escalate_blocks(g: Guidance, resources: GuidanceResources) -> list[Block]:
+    topic = g.escalate_topic.value if g.escalate_topic else None
+    about = topic_words(g.escalate_topic) if g.escalate_topic else "something serious"
+    opening = (
+        f"Thank you for telling me. This sounds like {about}, which is not something coaching,"
+        " mentoring or consulting should handle. You deserve real help from people who can act"
+        " on it:"
+    )
+    return [
+        SectionBlock(text=_md(opening)),
+        SectionBlock(text=_md("\n".join(f"• {line}" for line in resources.for_topic(topic)))),
+        ContextBlock(elements=[_md("Only you can see this. I have not stored or logged it.")]),
+    ]
+
+
+def answer_text(g: Guidance) -> str:
+    """Plain-text fallback (notifications, screen readers)."""
+    if g.practice is Practice.ESCALATE:
+        return "This needs people who can act on it, not coaching: see the contacts below."
+    if g.practice is Practice.UNCLEAR:
+        return g.question or "Could you tell me a bit more?"
+    name = PRACTICE_NAMES.get(g.practice, g.practice.value)
+    if g.also is None:
+        return f"{name} fits best ({g.confidence_label})."
+    return f"{name} first, then {PRACTICE_NAMES.get(g.also, g.also.value).lower()}."
+
+
+def compare_blocks(c: Comparison) -> list[Block]:
+    """The three practices side by side."""
+    blocks: list[Block] = [HeaderBlock(text=c.title)]
+    for profile in c.profiles:
+        lines = "\n".join(
+            f"• *{dim.value.capitalize()}*: {text}" for dim, text in profile.dimensions
+        )
+        sounds = ", ".join(f"“{s}”" for s in profile.sounds_like)
+        name = PRACTICE_NAMES.get(profile.practice, profile.practice.value)
+        blocks.append(
+            SectionBlock(
+                text=_md(f"*{name}*: {profile.one_liner}\n{lines}\n_Sounds like:_ {sounds}")
+            )
+        )
+        blocks.append(DividerBlock())
+    blocks.append(SectionBlock(text=_md(f"*They overlap.* {c.overlap}")))
+    blocks.append(SectionBlock(text=_md(f"*Common ground.* {c.common_ground}")))
+    blocks.append(SectionBlock(text=_md(f"*Not guidance.* {c.not_guidance}")))
+    return blocks
+
+
+def register(app: App, router: CommandRouter) -> None:
+    """Wire the guidance answer (the default of the slash command) and `compare`."""
+    del app
+
+    def answer(call: CommandCall) -> None:
+        guidance = classify(call.rest)
+        blocks = answer_blocks(guidance, call.deps.settings.resources, router.next_step_actions)
+        call.ack(
+            response_type="ephemeral",
+            text=answer_text(guidance),
+            blocks=[b.to_dict() for b in blocks],
+        )
+
+    def run_compare(call: CommandCall) -> None:
+        comparison = compare()
+        call.ack(
+            response_type="ephemeral",
+            text=comparison.title,
+            blocks=[b.to_dict() for b in compare_blocks(comparison)],
+        )
+
+    router.set_default(answer)
+    router.add(
+        Subcommand(
+            "compare",
+            "compare",
+            "shows coaching, mentoring and consulting side by side.",
+            run_compare,
+        )
+    )
