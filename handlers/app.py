@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -54,6 +56,49 @@ def _describe(body: dict[str, Any]) -> str:
     return kind or "unknown"
 
 
+class InjectDeps(Middleware):
+    """Put the deps in every request's context and log one line per request."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],
+    ) -> BoltResponse | None:
+        req.context["deps"] = self._deps
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "%s team=%s user=%s",
+                _describe(req.body),
+                req.context.team_id or "-",
+                req.context.user_id or "-",
+            )
+        return next()
+
+
+SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again."
+
+
+def _apologise(body: dict[str, Any], response: BoltResponse) -> None:
+    """Answer a failed command or click kindly instead of with HTTP 500.
+
+    A failed modal submission keeps its 500: Slack then keeps the modal open with the person's
+    input and says it had trouble, which loses nothing.
+    """
+    if response.status < 500 or body.get("type") == "view_submission":
+        return
+    response.status = 200
+    if "command" in body:
+        response.body = json.dumps({"response_type": "ephemeral", "text": SORRY})
+        response.headers["content-type"] = ["application/json;charset=utf-8"]
+    else:
+        response.body = ""
+
+
 def build_app(
     deps: Deps,
     *,
@@ -87,8 +132,9 @@ def build_app(
         return next()
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any]) -> None:
+    def on_error(error: Exception, body: dict[str, Any], response: BoltResponse) -> None:
         log.error("failed %s: %s", _describe(body), type(error).__name__, exc_info=error)
+        _apologise(body, response)
 
     router = CommandRouter()
     help_command.register(router)

@@ -5,21 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from slack_bolt import App
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
 
 from bot.guidance import Comparison, Guidance, Practice, classify, compare, topic_words
 from bot.resources import GuidanceResources
 from bot.text import escape_mrkdwn
 from handlers import ids
+from handlers.blocks import Block, actions, button, context, divider, header, section
 from handlers.router import CommandCall, CommandRouter, Subcommand
 
 PRACTICE_NAMES = {
@@ -28,10 +19,6 @@ PRACTICE_NAMES = {
     Practice.CONSULTING: "Consulting",
 }
 NOT_STORED = "Only you can see this. I don't keep what you typed."
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
 
 
 def _headline(g: Guidance) -> str:
@@ -53,24 +40,18 @@ def _split_lines(g: Guidance) -> list[str]:
 
 def _next_step(
     practice: Practice, resources: GuidanceResources, offered: Collection[str]
-) -> tuple[str, list[ButtonElement]]:
+) -> tuple[str, list[Block]]:
     """What to do next for one practice, with buttons only for features this bot runs."""
     if practice is Practice.COACHING:
-        buttons = [
-            ButtonElement(
-                text="Set a coaching goal", action_id=ids.GOAL_NEW_ACTION, style="primary"
-            )
-        ]
+        buttons = [button("Set a coaching goal", ids.GOAL_NEW_ACTION, style="primary")]
         text = (
             "Pick the one behaviour or skill, decide how you'll know it changed, and give it a"
             " few weeks with regular check-ins."
         )
     elif practice is Practice.MENTORING:
         buttons = [
-            ButtonElement(
-                text="Find a mentor", action_id=ids.MENTOR_REQUEST_ACTION, style="primary"
-            ),
-            ButtonElement(text="Become a mentor", action_id=ids.MENTOR_SIGNUP_ACTION),
+            button("Find a mentor", ids.MENTOR_REQUEST_ACTION, style="primary"),
+            button("Become a mentor", ids.MENTOR_SIGNUP_ACTION),
         ]
         text = (
             "Look for someone a few steps ahead of you on the path you're curious about, and"
@@ -78,7 +59,7 @@ def _next_step(
         )
     else:
         return f"*Who to talk to:* {resources.consulting_contact}", []
-    return text, [b for b in buttons if b.action_id in offered]
+    return text, [b for b in buttons if b["action_id"] in offered]
 
 
 def answer_blocks(
@@ -89,14 +70,14 @@ def answer_blocks(
         return _escalate_blocks(g, resources)
     if g.practice is Practice.UNCLEAR:
         question = escape_mrkdwn(g.question or "Could you tell me a bit more?")
-        return [SectionBlock(text=_md(question)), ContextBlock(elements=[_md(NOT_STORED)])]
-    blocks: list[Block] = [SectionBlock(text=_md(_headline(g)))]
+        return [section(question), context(NOT_STORED)]
+    blocks: list[Block] = [section(_headline(g))]
     if g.split:
-        blocks.append(SectionBlock(text=_md("\n".join(_split_lines(g)))))
+        blocks.append(section("\n".join(_split_lines(g))))
     if g.reasons:
         why = "\n".join(f"• {escape_mrkdwn(r)}" for r in g.reasons)
-        blocks.append(SectionBlock(text=_md(f"*Why*\n{why}")))
-    buttons: list[ButtonElement] = []
+        blocks.append(section(f"*Why*\n{why}"))
+    buttons: list[Block] = []
     steps: list[str] = []
     for practice in (g.practice, g.also):
         if practice is None:
@@ -104,10 +85,10 @@ def answer_blocks(
         text, practice_buttons = _next_step(practice, resources, offered)
         steps.append(text)
         buttons.extend(practice_buttons)
-    blocks.append(SectionBlock(text=_md("*Next step*\n" + "\n".join(steps))))
+    blocks.append(section("*Next step*\n" + "\n".join(steps)))
     if buttons:
-        blocks.append(ActionsBlock(block_id=ids.GUIDANCE_ACTIONS_BLOCK, elements=buttons))
-    blocks.append(ContextBlock(elements=[_md(NOT_STORED)]))
+        blocks.append(actions(ids.GUIDANCE_ACTIONS_BLOCK, buttons))
+    blocks.append(context(NOT_STORED))
     return blocks
 
 
@@ -120,9 +101,9 @@ def _escalate_blocks(g: Guidance, resources: GuidanceResources) -> list[Block]:
         " on it:"
     )
     return [
-        SectionBlock(text=_md(opening)),
-        SectionBlock(text=_md("\n".join(f"• {line}" for line in resources.for_topic(topic)))),
-        ContextBlock(elements=[_md("Only you can see this. I have not stored or logged it.")]),
+        section(opening),
+        section("\n".join(f"• {line}" for line in resources.for_topic(topic))),
+        context("Only you can see this. I have not stored or logged it."),
     ]
 
 
@@ -140,22 +121,18 @@ def answer_text(g: Guidance) -> str:
 
 def compare_blocks(c: Comparison) -> list[Block]:
     """The three practices side by side."""
-    blocks: list[Block] = [HeaderBlock(text=c.title)]
+    blocks: list[Block] = [header(c.title)]
     for profile in c.profiles:
         lines = "\n".join(
             f"• *{dim.value.capitalize()}*: {text}" for dim, text in profile.dimensions
         )
         sounds = ", ".join(f"“{s}”" for s in profile.sounds_like)
         name = PRACTICE_NAMES.get(profile.practice, profile.practice.value)
-        blocks.append(
-            SectionBlock(
-                text=_md(f"*{name}*: {profile.one_liner}\n{lines}\n_Sounds like:_ {sounds}")
-            )
-        )
-        blocks.append(DividerBlock())
-    blocks.append(SectionBlock(text=_md(f"*They overlap.* {c.overlap}")))
-    blocks.append(SectionBlock(text=_md(f"*Common ground.* {c.common_ground}")))
-    blocks.append(SectionBlock(text=_md(f"*Not guidance.* {c.not_guidance}")))
+        blocks.append(section(f"*{name}*: {profile.one_liner}\n{lines}\n_Sounds like:_ {sounds}"))
+        blocks.append(divider())
+    blocks.append(section(f"*They overlap.* {c.overlap}"))
+    blocks.append(section(f"*Common ground.* {c.common_ground}"))
+    blocks.append(section(f"*Not guidance.* {c.not_guidance}"))
     return blocks
 
 
@@ -169,7 +146,7 @@ def register(app: App, router: CommandRouter) -> None:
         call.ack(
             response_type="ephemeral",
             text=answer_text(guidance),
-            blocks=[b.to_dict() for b in blocks],
+            blocks=blocks,
         )
 
     def run_compare(call: CommandCall) -> None:
@@ -177,7 +154,7 @@ def register(app: App, router: CommandRouter) -> None:
         call.ack(
             response_type="ephemeral",
             text=comparison.title,
-            blocks=[b.to_dict() for b in compare_blocks(comparison)],
+            blocks=compare_blocks(comparison),
         )
 
     router.set_default(answer)

@@ -6,11 +6,11 @@ import json
 import re
 
 import pytest
-from slack_sdk.models.blocks import Block
 
 from bot.guidance import Guidance, Practice, classify
 from bot.resources import parse_resources
 from handlers import ids
+from handlers.blocks import Block
 from handlers.guidance import answer_blocks, answer_text
 from tests.conftest import RunningBot
 
@@ -28,7 +28,7 @@ HARASSMENT = "My manager keeps making comments about my body and touching me, it
 
 
 def _text(blocks: list[Block]) -> str:
-    return json.dumps([b.to_dict() for b in blocks])
+    return json.dumps(blocks)
 
 
 def _action_ids(body: dict) -> list[str]:  # type: ignore[type-arg]

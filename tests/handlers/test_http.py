@@ -117,3 +117,18 @@ def test_messages_tab_opened_does_not_publish_home(bot: RunningBot) -> None:
     reply = bot.http.event({"type": "app_home_opened", "user": "U0BOB", "tab": "messages"})
     assert reply.status == 200
     assert not bot.slack.wait_for(lambda s: bool(s.calls("views.publish")), timeout=0.3)
+
+
+def test_a_failing_command_gets_a_kind_answer_not_a_500(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handlers.router import CommandRouter, Subcommand
+
+    def boom(call: object) -> None:
+        raise RuntimeError("broken on purpose")
+
+    failing = Subcommand("boom", "boom", "fails", boom)
+    monkeypatch.setattr(CommandRouter, "resolve", lambda self, text: (failing, ""))
+    reply = bot.http.command("U0ALICE", "anything")
+    assert reply.status == 200
+    assert "went wrong" in reply.json()["text"]

@@ -1,0 +1,72 @@
+"""Tiny Block Kit builders that return plain dicts, for the hot path of the guidance answer.
+
+slack_sdk's block models validate on every `to_dict()` (about 140 µs for one answer, more than the
+whole answer may take), so the hot path builds dicts directly and enforces Slack's limits here;
+tests/handlers/test_blocks.py parses every answer back through slack_sdk's models, which check
+the same limits offline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SECTION_TEXT_MAX = 3000
+HEADER_TEXT_MAX = 150
+BUTTON_TEXT_MAX = 75
+CONTEXT_TEXT_MAX = 2000
+MAX_BLOCKS = 50
+
+Block = dict[str, Any]
+
+
+def _fit(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
+    """A mrkdwn text object (caller escapes user text)."""
+    return {"type": "mrkdwn", "text": _fit(text, limit)}
+
+
+def section(text: str, block_id: str | None = None) -> Block:
+    """A section with mrkdwn text."""
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def header(text: str) -> Block:
+    """A header (plain text)."""
+    return {"type": "header", "text": {"type": "plain_text", "text": _fit(text, HEADER_TEXT_MAX)}}
+
+
+def context(text: str) -> Block:
+    """A context line with mrkdwn text."""
+    return {"type": "context", "elements": [mrkdwn(text, CONTEXT_TEXT_MAX)]}
+
+
+def divider() -> Block:
+    """A divider."""
+    return {"type": "divider"}
+
+
+def button(
+    text: str, action_id: str, *, style: str | None = None, value: str | None = None
+) -> Block:
+    """A button element."""
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": _fit(text, BUTTON_TEXT_MAX), "emoji": True},
+        "action_id": action_id,
+    }
+    if style:
+        element["style"] = style
+    if value is not None:
+        element["value"] = value
+    return element
+
+
+def actions(block_id: str, elements: list[Block]) -> Block:
+    """An actions block (at most 25 elements)."""
+    return {"type": "actions", "block_id": block_id, "elements": elements[:25]}
