@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.settings import Settings
 from handlers import guidance, home
 from handlers import help as help_command
+from handlers.dedupe import EventDedupe
 from handlers.deps import Deps
 from handlers.router import CommandRouter
 
@@ -77,7 +78,8 @@ class InjectDeps(Middleware):
                 req.context.team_id or "-",
                 req.context.user_id or "-",
             )
-        return next()
+        next()
+        return resp
 
 
 SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again."
@@ -118,18 +120,8 @@ def build_app(
         logger=logging.getLogger("slack_bolt"),
     )
 
-    @app.middleware
-    def inject(
-        context: dict[str, Any], body: dict[str, Any], next: Callable[[], BoltResponse]
-    ) -> Any:
-        context["deps"] = deps
-        log.info(
-            "%s team=%s user=%s",
-            _describe(body),
-            context.get("team_id") or "-",
-            context.get("user_id") or "-",
-        )
-        return next()
+    app.use(InjectDeps(deps))
+    app.use(EventDedupe(deps))
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], response: BoltResponse) -> None:

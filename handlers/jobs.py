@@ -8,13 +8,14 @@ from collections.abc import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
+from handlers import dedupe
 from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
 
 # Each feature adds `add_jobs(scheduler, deps, client)`; jobs use coalesce and max_instances=1.
 JobInstaller = Callable[[BackgroundScheduler, Deps, WebClient], None]
-INSTALLERS: tuple[JobInstaller, ...] = ()
+INSTALLERS: tuple[JobInstaller, ...] = (dedupe.add_jobs,)
 
 
 def start_scheduler(deps: Deps, client: WebClient) -> BackgroundScheduler | None:

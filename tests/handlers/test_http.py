@@ -132,3 +132,18 @@ def test_a_failing_command_gets_a_kind_answer_not_a_500(
     reply = bot.http.command("U0ALICE", "anything")
     assert reply.status == 200
     assert "went wrong" in reply.json()["text"]
+
+
+def test_retried_event_is_handled_once(bot_any_db: RunningBot) -> None:
+    bot = bot_any_db
+    event = {"type": "app_home_opened", "user": "U0BOB", "tab": "home"}
+    assert bot.http.event(event, event_id="EvSAME").status == 200
+    assert bot.slack.wait_for(lambda s: len(s.ok_calls("views.publish")) == 1)
+    assert bot.http.event(event, event_id="EvSAME", retry_num=1).status == 200
+    assert not bot.slack.wait_for(lambda s: len(s.calls("views.publish")) > 1, timeout=0.5)
+
+
+def test_a_retry_that_is_the_only_copy_is_handled(bot: RunningBot) -> None:
+    event = {"type": "app_home_opened", "user": "U0BOB", "tab": "home"}
+    assert bot.http.event(event, event_id="EvONLY", retry_num=2).status == 200
+    assert bot.slack.wait_for(lambda s: len(s.ok_calls("views.publish")) == 1)
