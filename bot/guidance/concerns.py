@@ -102,6 +102,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
                 "not accessible", "inaccessible", "no ramp", "has stairs", "no lift",
                 "freez* me out", "no longer invited", "stopped inviting",
                 "always have an excuse", "not suited", "dont belong"),
+    "disability": ("wheelchair*", "disabled", "disability", "deaf", "blind", "crutches",
+                   "mobility", "walking stick", "guide dog", "hearing aid*", "chronic pain"),
+    "barrier": ("stairs", "steps", "no ramp", "no lift", "lift is|was broken|out",
+                "not accessible", "inaccessible", "step free", "no captions", "no interpreter",
+                "no adjustment*", "adjustments refused|denied", "still nothing",
+                "still waiting", "told i|me cant|couldnt", "been told i cant"),
     "since": ("since", "ever since", "after i told", "after telling", "when i told",
               "since telling", "once i told"),
     # -- pay equity
@@ -344,6 +350,8 @@ RULES: tuple[Rule, ...] = (
     # (a) a protected characteristic treated adversely
     Rule("discrimination", D, ("protected", "adverse"), 12),
     Rule("discrimination", D, ("protected", "since", "adverse"), 20),
+    Rule("discrimination", D, ("protected", "adverse", "adverse"), 24),
+    Rule("discrimination", D, ("disability", "barrier"), 30),
     # (b) unwanted personal or sexual attention
     Rule("attention", H, ("flirt", "msg"), 10),
     Rule("attention", H, ("flirt", "late"), 10),
@@ -549,10 +557,12 @@ def _satisfied(rule: Rule, found: dict[str, list[Span]]) -> Span | None:
         if any(_gap(anchor, v) <= rule.window for v in vetoes):
             continue
         lo, hi = anchor
+        used = [anchor]
         for concept in rest:
-            near = _nearest(found[concept], anchor, rule.window)
+            near = _nearest(found[concept], anchor, rule.window, used)
             if near is None:
                 break
+            used.append(near)
             if max(hi, near[1]) - min(lo, near[0]) <= _QUOTE_SPAN:
                 lo, hi = min(lo, near[0]), max(hi, near[1])
         else:
@@ -560,12 +570,12 @@ def _satisfied(rule: Rule, found: dict[str, list[Span]]) -> Span | None:
     return None
 
 
-def _nearest(spans: list[Span], anchor: Span, window: int) -> Span | None:
-    """Return the span closest to the anchor within the window (never the anchor itself)."""
+def _nearest(spans: list[Span], anchor: Span, window: int, used: list[Span]) -> Span | None:
+    """Return the span closest to the anchor within the window, not one already used."""
     best: Span | None = None
     best_gap = window + 1
     for span in spans:
-        if span == anchor:
+        if span in used:
             continue
         gap = _gap(anchor, span)
         if gap < best_gap:
