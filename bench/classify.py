@@ -26,6 +26,7 @@ DEFAULT_FILES = (
     DATA / "situations.jsonl",
     DATA / "situations_holdout.jsonl",
     DATA / "situations_holdout2.jsonl",
+    DATA / "situations_blind1.jsonl",
 )
 LABELS = [p.value for p in Practice]
 TIMING_ROUNDS = 20

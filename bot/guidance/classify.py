@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from bot.guidance import wording
+from bot.guidance.concerns import ConcernDetector
 from bot.guidance.escalate import ESCALATE_KEY_WORDS, EscalateDetector, EscalateFinding
 from bot.guidance.lexicon import (
     ENGLISH_FUNCTION_WORDS,
@@ -61,6 +62,7 @@ class Classifier:
     def __init__(self) -> None:
         """Compile every phrase list and the typo mender once."""
         self._escalate = EscalateDetector()
+        self._concerns = ConcernDetector()
         self._practice = PhraseIndex(PRACTICE_PHRASES)
         known = self._escalate.vocabulary() | self._practice.vocabulary()
         self._mender = TypoMender((*ESCALATE_KEY_WORDS, *PRACTICE_KEY_WORDS), known)
@@ -71,7 +73,7 @@ class Classifier:
         tokens = tokenize(clean, self._mender.mend)
         if not tokens.words:
             return _unclear(UnclearKind.EMPTY if not clean.strip() else UnclearKind.NO_SITUATION)
-        finding = self._escalate.detect(tokens)
+        finding = self._escalate.detect(tokens) or self._concerns.detect(tokens)
         if finding is not None:
             return _escalate(finding, tokens)
         if _is_other_language(tokens):
