@@ -18,6 +18,7 @@ from bot.settings import Settings
 from handlers import help as help_command
 from handlers import home
 from handlers.deps import Deps
+from handlers.mentoring import listeners as mentoring
 from handlers.router import CommandRouter
 
 log = logging.getLogger("handlers.requests")
@@ -100,4 +101,4 @@ def build_app(
 
 
 # Each feature module exposes `register(app, router)`; the order sets the order in help.
-FEATURES: tuple[Callable[[App, CommandRouter], None], ...] = ()
+FEATURES: tuple[Callable[[App, CommandRouter], None], ...] = (mentoring.register,)

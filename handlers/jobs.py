@@ -9,12 +9,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
+from handlers.mentoring import jobs as mentoring_jobs
 
 log = logging.getLogger(__name__)
 
 # Each feature adds `add_jobs(scheduler, deps, client)`; jobs use coalesce and max_instances=1.
 JobInstaller = Callable[[BackgroundScheduler, Deps, WebClient], None]
-INSTALLERS: tuple[JobInstaller, ...] = ()
+INSTALLERS: tuple[JobInstaller, ...] = (mentoring_jobs.add_jobs,)
 
 
 def start_scheduler(deps: Deps, client: WebClient) -> BackgroundScheduler | None:

@@ -224,6 +224,8 @@ class ProposalRecord:
     reasons: tuple[str, ...]
     created_at: datetime
     expires_at: datetime
+    dm_channel: str | None = None
+    dm_ts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -361,6 +363,8 @@ def _to_proposal(row: ProposalRow) -> ProposalRecord:
         reasons=tuple(row.reasons),
         created_at=row.created_at,
         expires_at=row.expires_at,
+        dm_channel=row.dm_channel,
+        dm_ts=row.dm_ts,
     )
 
 
@@ -735,16 +739,17 @@ def requests_to_match(session: Session, team_id: str) -> list[MentorRequest]:
     return [_to_request(r) for r in rows]
 
 
-def excluded_pairs(session: Session, team_id: str) -> frozenset[tuple[str, str]]:
-    """(mentor, mentee) pairs never to propose again: asked before (unless withdrawn) or paired."""
-    rows = session.execute(
-        select(ProposalRow.mentor_id, ProposalRow.mentee_id)
-        .where(
-            ProposalRow.team_id == team_id,
-            ProposalRow.status != ProposalStatus.WITHDRAWN.value,
-        )
-        .union(select(PairRow.mentor_id, PairRow.mentee_id).where(PairRow.team_id == team_id))
+def excluded_pairs(
+    session: Session, team_id: str, *, include_asked: bool = True
+) -> frozenset[tuple[str, str]]:
+    """(mentor, mentee) pairs never to propose again: paired before, or (with `include_asked`)
+    asked before and not withdrawn (pending, declined, expired)."""
+    paired = select(PairRow.mentor_id, PairRow.mentee_id).where(PairRow.team_id == team_id)
+    asked = select(ProposalRow.mentor_id, ProposalRow.mentee_id).where(
+        ProposalRow.team_id == team_id,
+        ProposalRow.status != ProposalStatus.WITHDRAWN.value,
     )
+    rows = session.execute(union(paired, asked) if include_asked else paired)
     return frozenset((str(m), str(e)) for m, e in rows)
 
 
@@ -911,6 +916,11 @@ def _move_proposal(
         values["decline_reason"] = reason
     result = session.execute(query.values(**values).execution_options(synchronize_session=False))
     return _rowcount(result) == 1
+
+
+def withdraw_proposal(session: Session, proposal_id: int, now: datetime) -> bool:
+    """Withdraw a pending proposal (the mentor could not be asked); True when it was pending."""
+    return _move_proposal(session, proposal_id, ProposalStatus.WITHDRAWN, now)
 
 
 def _lost(session: Session, proposal_id: int, user_id: str, now: datetime) -> AcceptResult:
