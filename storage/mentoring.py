@@ -439,13 +439,22 @@ def _fill_mentor(row: MentorRow, profile: MentorProfile, now: datetime, name: st
         row.name = name
 
 
+@dataclass(frozen=True)
+class ImportCounts:
+    """What an import did."""
+
+    new: int
+    updated: int
+    already_paired: int = 0
+
+
 def import_mentors(
     session: Session,
     *,
     team_id: str,
     mentors: Sequence[tuple[MentorProfile, str]],
     now: datetime,
-) -> tuple[int, int]:
+) -> ImportCounts:
     """Upsert imported (profile, name) rows, keeping bio and pause; returns (new, updated)."""
     ids = [p.user_id for p, _ in mentors]
     existing = {
@@ -468,7 +477,7 @@ def import_mentors(
             )
         _fill_mentor(row, kept, now, name)
     session.flush()
-    return new, len(mentors) - new
+    return ImportCounts(new, len(mentors) - new)
 
 
 def _profile_fields(profile: MentorProfile) -> dict[str, Any]:
@@ -628,8 +637,9 @@ def import_requests(
     team_id: str,
     requests: Sequence[tuple[MentorRequest, str]],
     now: datetime,
-) -> tuple[int, int]:
-    """Open or refresh one request per imported (request, name); returns (new, updated)."""
+) -> ImportCounts:
+    """Open or refresh one request per imported (request, name); someone already in an active
+    pair is left alone, so importing the same sheet twice changes nothing."""
     ids = [r.mentee_id for r, _ in requests]
     existing = {
         row.mentee_id: row
@@ -641,9 +651,20 @@ def import_requests(
             )
         )
     }
-    new = 0
+    paired = set(
+        session.scalars(
+            select(PairRow.mentee_id).where(
+                PairRow.team_id == team_id,
+                PairRow.mentee_id.in_(ids),
+                PairRow.status == PairStatus.ACTIVE.value,
+            )
+        )
+    )
+    new = updated = 0
     for request, name in requests:
         row = existing.get(request.mentee_id)
+        if row is None and request.mentee_id in paired:
+            continue
         if row is None:
             new += 1
             row = RequestRow(
@@ -654,12 +675,14 @@ def import_requests(
                 goal=request.goal,
             )
             session.add(row)
+        else:
+            updated += 1
         goal = request.goal or row.goal or ""
         _fill_request(row, request, now)
         row.goal = goal
         row.name = name
     session.flush()
-    return new, len(requests) - new
+    return ImportCounts(new, updated, len(requests) - new - updated)
 
 
 def get_open_request(session: Session, team_id: str, mentee_id: str) -> RequestRecord | None:

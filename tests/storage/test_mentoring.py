@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -342,16 +343,18 @@ def test_monthly_checkins_are_scheduled_once_claimed_once_and_answered(
 def test_imports_are_idempotent_and_keep_what_people_set(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as s:
         repo.save_mentor(s, team_id=T, profile=mentor(bio="Mine", paused=True), now=NOW)
-        new, updated = repo.import_mentors(
-            s,
-            team_id=T,
-            mentors=[(mentor(bio="", capacity=3), "Ann"), (mentor("UMENTOR2"), "Bo")],
-            now=NOW,
+        new, updated, _ = astuple(
+            repo.import_mentors(
+                s,
+                team_id=T,
+                mentors=[(mentor(bio="", capacity=3), "Ann"), (mentor("UMENTOR2"), "Bo")],
+                now=NOW,
+            )
         )
         assert (new, updated) == (1, 1)
         assert repo.import_mentors(
             s, team_id=T, mentors=[(mentor(capacity=3), "Ann")], now=NOW
-        ) == (0, 1)
+        ) == repo.ImportCounts(0, 1)
         record = repo.get_mentor(s, T, "UMENTOR1")
         assert record is not None
         assert (record.name, record.profile.bio, record.profile.paused) == ("Ann", "Mine", True)
@@ -359,14 +362,20 @@ def test_imports_are_idempotent_and_keep_what_people_set(sessions: sessionmaker[
         repo.open_request(s, team_id=T, request=request(goal="Keep this"), now=NOW)
         assert repo.import_requests(
             s, team_id=T, requests=[(request(goal=""), "Cy"), (request("UMENTEE2"), "Di")], now=NOW
-        ) == (1, 1)
-        assert repo.import_requests(s, team_id=T, requests=[(request(goal=""), "Cy")], now=NOW) == (
-            0,
-            1,
-        )
+        ) == repo.ImportCounts(1, 1)
+        again = repo.import_requests(s, team_id=T, requests=[(request(goal=""), "Cy")], now=NOW)
+        assert again == repo.ImportCounts(0, 1)
         kept = repo.get_open_request(s, T, "UMENTEE1")
         assert kept is not None
         assert (kept.name, kept.request.goal) == ("Cy", "Keep this")
+        assert s.scalar(select(func.count()).select_from(RequestRow)) == 2
+        # Once paired, importing the same row again opens nothing new.
+        proposal = propose(s, kept, "UMENTOR1")
+        assert proposal is not None
+        repo.accept_proposal(s, proposal.id, "UMENTOR1", NOW, checkin_every_days=30)
+        assert repo.import_requests(
+            s, team_id=T, requests=[(request(goal=""), "Cy")], now=NOW
+        ) == repo.ImportCounts(0, 0, 1)
         assert s.scalar(select(func.count()).select_from(RequestRow)) == 2
 
 
