@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
 from collections.abc import Iterator
 from typing import Any
 
@@ -488,3 +489,29 @@ def test_rounds_mode_waits_for_the_round(rounds_bot: RunningBot) -> None:
     assert flow.run_rounds(bot.deps, bot.app.client) == 1
     proposal_to(bot, MENTOR)
     assert flow.run_rounds(bot.deps, bot.app.client) == 0
+
+
+@pytest.mark.parametrize(
+    ("mode", "jobs"),
+    [
+        ("both", {"mentoring-expire-proposals", "mentoring-checkins", "mentoring-rounds"}),
+        ("instant", {"mentoring-expire-proposals", "mentoring-checkins"}),
+    ],
+    ids=["both", "instant-has-no-rounds"],
+)
+def test_jobs_follow_the_mode(
+    fake_slack: FakeSlack, sqlite_url: str, mode: str, jobs: set[str]
+) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from handlers.mentoring.jobs import add_jobs
+
+    for bot in start_bot(
+        fake_slack, sqlite_url, MENTORING_MODE=mode, MENTORING_ROUND_EVERY_HOURS="6"
+    ):
+        scheduler = BackgroundScheduler(timezone="UTC")
+        add_jobs(scheduler, bot.deps, bot.app.client)
+        assert {job.id for job in scheduler.get_jobs()} == jobs
+        rounds = scheduler.get_job("mentoring-rounds")
+        if rounds is not None:
+            assert rounds.trigger.interval == timedelta(hours=6)
