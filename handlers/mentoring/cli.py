@@ -184,11 +184,15 @@ def _match(args: argparse.Namespace) -> int:
     try:
         team_id = _team(args, settings, deps.sessions)
         _progress(f"loading the programme of {team_id}")
+        started = time.perf_counter()
         with deps.sessions() as session:  # read only: never committed
             inputs = repo.matching_inputs(session, team_id)
     finally:
         deps.engine.dispose()
-    _progress(f"matching {len(inputs.requests)} open requests with {len(inputs.mentors)} mentors")
+    _progress(
+        f"loaded in {time.perf_counter() - started:.2f} s; matching {len(inputs.requests)}"
+        f" open requests with {len(inputs.mentors)} mentors"
+    )
     started = time.perf_counter()
     result = match(
         inputs.requests,
