@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.mentoring.settings import MentoringSettings
 
 from bot.resources import GuidanceResources, parse_resources
 
@@ -50,6 +54,13 @@ class Secret:
     __str__ = __repr__
 
 
+def _default_mentoring() -> MentoringSettings:
+    # Imported here: bot.mentoring.settings needs SettingsError from this module.
+    from bot.mentoring.settings import MentoringSettings
+
+    return MentoringSettings()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the bot is configured with."""
@@ -62,6 +73,7 @@ class Settings:
     admin_user_ids: frozenset[str] = frozenset()
     slack_api_url: str = DEFAULT_SLACK_API_URL
     resources: GuidanceResources = field(default_factory=lambda: parse_resources({}))
+    mentoring: MentoringSettings = field(default_factory=_default_mentoring)
 
     def missing_for_socket_mode(self) -> list[str]:
         """Names of the variables Socket Mode needs but lacks."""
@@ -88,6 +100,8 @@ class Settings:
 
 def parse_settings(env: Mapping[str, str]) -> Settings:
     """Read the settings from an environment-like mapping, or raise SettingsError."""
+    from bot.mentoring.settings import parse_mentoring_settings
+
     return Settings(
         slack_bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-"),
         slack_app_token=_token(env, "SLACK_APP_TOKEN", "xapp-"),
@@ -97,6 +111,7 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
         admin_user_ids=_user_ids(env, "ADMIN_USER_IDS"),
         slack_api_url=_api_url(env),
         resources=parse_resources(env),
+        mentoring=parse_mentoring_settings(env),
     )
 
 

@@ -21,6 +21,7 @@ from handlers import guidance, home
 from handlers import help as help_command
 from handlers.dedupe import EventDedupe
 from handlers.deps import Deps
+from handlers.mentoring import listeners as mentoring
 from handlers.router import CommandRouter
 
 log = logging.getLogger("handlers.requests")
@@ -138,4 +139,7 @@ def build_app(
 
 
 # Each feature module exposes `register(app, router)`; the order sets the order in help.
-FEATURES: tuple[Callable[[App, CommandRouter], None], ...] = (guidance.register,)
+FEATURES: tuple[Callable[[App, CommandRouter], None], ...] = (
+    guidance.register,
+    mentoring.register,
+)

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from handlers import ask, logs
+from handlers.mentoring import cli as mentoring_cli
 from handlers.runtime import StartupError, load_settings, read_environment, require
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 # Feature modules add their sub-commands here: each is `register(subparsers)`.
 EXTRA_COMMANDS: tuple[
     Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...
-] = (ask.register,)
+] = (ask.register, mentoring_cli.register)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,5 +10,29 @@ GUIDANCE_ACTIONS_BLOCK = "guidance.next"
 
 # Next-step buttons the guidance answer shows (listeners live with their features)
 GOAL_NEW_ACTION = "goal.new"
-MENTOR_REQUEST_ACTION = "mentor.request.open"
-MENTOR_SIGNUP_ACTION = "mentor.signup.open"
+
+# Mentoring
+MENTOR_SIGNUP_ACTION = "mentor_signup"
+MENTOR_REQUEST_ACTION = "mentor_request"
+MENTOR_SIGNUP_VIEW = "mentor_signup_view"
+MENTOR_REQUEST_VIEW = "mentor_request_view"
+MENTOR_DECLINE_VIEW = "mentor_decline_view"
+MENTOR_DONE_VIEW = "mentoring_done_view"
+MENTOR_ACCEPT_ACTION = "mentor_accept"
+MENTOR_DECLINE_ACTION = "mentor_decline"
+MENTORING_END_ACTION = "mentoring_end"
+# One action id per answer (ids must differ within a block): mentoring_checkin_<answer>.
+MENTORING_CHECKIN_PREFIX = "mentoring_checkin_"
+# Modal blocks; each input's element uses its block's id as action_id.
+MENTORING_TOPICS_BLOCK = "mentoring_topics"
+MENTORING_OFFERS_BLOCK = "mentoring_offers"
+MENTORING_WANTS_BLOCK = "mentoring_wants"
+MENTORING_CAPACITY_BLOCK = "mentoring_capacity"
+MENTORING_YEARS_BLOCK = "mentoring_years"
+MENTORING_TEAM_BLOCK = "mentoring_team"
+MENTORING_BIO_BLOCK = "mentoring_bio"
+MENTORING_GOAL_BLOCK = "mentoring_goal"
+MENTORING_PREFS_BLOCK = "mentoring_prefs"
+MENTORING_DECLINE_REASON_BLOCK = "mentoring_decline_reason"
+MENTORING_PREF_CLOSE_TZ = "close_tz"
+MENTORING_PREF_OUTSIDE_TEAM = "outside_team"

@@ -10,12 +10,13 @@ from slack_sdk import WebClient
 
 from handlers import dedupe
 from handlers.deps import Deps
+from handlers.mentoring import jobs as mentoring_jobs
 
 log = logging.getLogger(__name__)
 
 # Each feature adds `add_jobs(scheduler, deps, client)`; jobs use coalesce and max_instances=1.
 JobInstaller = Callable[[BackgroundScheduler, Deps, WebClient], None]
-INSTALLERS: tuple[JobInstaller, ...] = (dedupe.add_jobs,)
+INSTALLERS: tuple[JobInstaller, ...] = (dedupe.add_jobs, mentoring_jobs.add_jobs)
 
 
 def start_scheduler(deps: Deps, client: WebClient) -> BackgroundScheduler | None:

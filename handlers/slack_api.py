@@ -6,7 +6,12 @@ from __future__ import annotations
 # Only the scopes this bot needs for its use of the method (Slack often lists alternatives).
 METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "auth.test": (),
+    "chat.postMessage": ("chat:write",),
+    "chat.update": ("chat:write",),
+    # A DM with one person (im) or a group DM introducing a pair (mpim).
+    "conversations.open": ("im:write", "mpim:write"),
     "users.info": ("users:read",),
+    "views.open": (),
     "views.publish": (),
 }
 

@@ -2,6 +2,16 @@
 
 from storage.base import Base
 from storage.events import SlackEventRow
+from storage.mentoring import CheckinRow, MentorRow, PairRow, ProposalRow, RequestRow
 from storage.people import PersonRow
 
-__all__ = ["Base", "PersonRow", "SlackEventRow"]
+__all__ = [
+    "Base",
+    "CheckinRow",
+    "MentorRow",
+    "PairRow",
+    "PersonRow",
+    "ProposalRow",
+    "RequestRow",
+    "SlackEventRow",
+]
