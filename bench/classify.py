@@ -27,6 +27,8 @@ DEFAULT_FILES = (
     DATA / "situations_holdout.jsonl",
     DATA / "situations_holdout2.jsonl",
     DATA / "situations_blind1.jsonl",
+    DATA / "situations_blind2.jsonl",
+    DATA / "situations_blind3.jsonl",
 )
 LABELS = [p.value for p in Practice]
 TIMING_ROUNDS = 20

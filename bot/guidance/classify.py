@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from bot.guidance import wording
+from bot.guidance import risk, wording
 from bot.guidance.concerns import ConcernDetector
 from bot.guidance.escalate import ESCALATE_KEY_WORDS, EscalateDetector, EscalateFinding
 from bot.guidance.lexicon import (
@@ -76,6 +76,8 @@ class Classifier:
         finding = self._escalate.detect(tokens) or self._concerns.detect(tokens)
         if finding is not None:
             return _escalate(finding, tokens)
+        if risk.is_risky(clean):
+            return _escalate_unnamed(risk.risk(clean))
         if _is_other_language(tokens):
             return _unclear(UnclearKind.OTHER_LANGUAGE)
         if all(w in GREETINGS for w in tokens.words):
@@ -261,6 +263,16 @@ def _split_part(scored: _Scored) -> SplitPart:
     strongest = max(scored.evidence, key=lambda e: e.weight)
     sentence = wording.split(scored.practice, strongest.quote, strongest.gloss)
     return SplitPart(scored.practice, strongest.quote, sentence)
+
+
+def _escalate_unnamed(score: float) -> Guidance:
+    """Answer a situation the learned safety net flags although no rule names it."""
+    return Guidance(
+        practice=Practice.ESCALATE,
+        confidence=round(score, 3),
+        confidence_label="leaning",
+        reasons=(wording.ESCALATE_UNNAMED_REASON,),
+    )
 
 
 def _escalate(finding: EscalateFinding, tokens: Tokens) -> Guidance:

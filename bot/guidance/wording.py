@@ -90,3 +90,10 @@ def unclear_reason(kind: UnclearKind) -> str:
 def question(kind: UnclearKind) -> str:
     """One friendly question back, with an example."""
     return _QUESTIONS[kind]
+
+
+ESCALATE_UNNAMED_REASON = (
+    "Parts of what you describe sound like they may need someone who can act on them, such as"
+    " the people team, rather than a coach or a mentor. If I've misread it, add a little more"
+    " about what you'd like to change and ask again."
+)

@@ -333,10 +333,38 @@ def test_family_fires_and_the_situation_escalates(text: str, family: str) -> Non
     assert classify(text).practice is Practice.ESCALATE
 
 
-@pytest.mark.parametrize("text", HARMLESS)
+# Known false alarms of the learned safety net (bot/guidance/risk.py): it trades these for recall
+# on hinted situations. Strict, so a better model that fixes them makes the test say so.
+LEARNED_NET_FALSE_ALARMS = {
+    "My manager asked me to move the meeting notes to the wiki.",
+    "I won't be around by then because I'm leaving for a new job.",
+    "I don't see the point of our weekly status meeting, it could be an email.",
+    "My manager calls me every morning to check in on the project.",
+    "He cut himself some slack after the launch and that's fine.",
+}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            p.values[0],
+            id=p.id,
+            marks=pytest.mark.xfail(strict=True, reason="learned safety net false alarm"),
+        )
+        if p.values[0] in LEARNED_NET_FALSE_ALARMS
+        else p
+        for p in HARMLESS
+    ],
+)
 def test_harmless_mentions_do_not_escalate(text: str) -> None:
     assert DETECTOR.detect(tokenize(text)) is None
     assert classify(text).practice is not Practice.ESCALATE
+
+
+@pytest.mark.parametrize("text", [p.values[0] for p in HARMLESS])
+def test_the_rules_stay_quiet_on_harmless_mentions(text: str) -> None:
+    assert DETECTOR.detect(tokenize(text)) is None
 
 
 @pytest.mark.parametrize("text", HARMLESS_FOR_DETECTOR)
