@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -56,6 +57,8 @@ _BLOCK_CELLS = 4_000_000
 _BASE_COST = 2.0
 # Scores become integer flow costs at this resolution (lowered for huge graphs, see _cost_scale).
 _MAX_COST_SCALE = 1.0e12
+# Threads that screen topics side by side.
+_SCREEN_THREADS = 2
 # Bits of the packed (mentee, screen score, mentor) sort key given to the score, at most.
 _SCORE_BITS = 32
 
@@ -294,6 +297,12 @@ class _Found:
         self.mj.append(mj)
         self.score.append(score)
 
+    def extend(self, other: _Found) -> None:
+        """Keep another collection's finds after these."""
+        self.ei.extend(other.ei)
+        self.mj.extend(other.mj)
+        self.score.extend(other.score)
+
     def arrays(self) -> tuple[IntArray, IntArray, F32Array]:
         """Everything found, as three arrays."""
         return np.concatenate(self.ei), np.concatenate(self.mj), np.concatenate(self.score)
@@ -340,37 +349,56 @@ def _screen(pool: _Pool, top_k: int) -> tuple[IntArray, IntArray, F32Array]:
 
     Every allowed pair shares a topic, so scanning topic by topic covers them all while
     skipping the pairs that share none; a pair is scored only under its first shared topic.
-    Mentees are taken in order of seniority and mentors most senior first, so that each
-    chunk of mentees only meets the mentors more experienced than its most junior member.
+    Topics are independent, so two threads share them (numpy releases the GIL while it
+    multiplies and partitions); their finds are joined in topic order, so the result does
+    not depend on which thread did what.
     """
     found = _Found()
     active = np.flatnonzero(pool.remaining > 0)
     if active.size == 0 or pool.n == 0:
         return found.arrays()
     mentee_vec, mentor_vec = _embed(pool, active)
-    col_pos = np.full(pool.m, -1, dtype=np.int64)
-    for t in range(len(pool.slugs)):
-        rows = np.flatnonzero(pool.te[:, t])
-        block = _TopicBlock(pool, active, mentor_vec, t)
-        if rows.size == 0 or block.size == 0:
-            continue
-        col_pos[block.cols] = np.arange(block.size)
-        rows = rows[np.argsort(pool.years_e[rows], kind="stable")]
-        start = 0
-        while start < rows.size:
-            width = block.senior_count(int(pool.years_e[rows[start]]))
-            if width == 0:
-                break
-            chunk = rows[start : start + max(1, _BLOCK_CELLS // width)]
-            start += chunk.size
-            chunk = np.sort(chunk)
-            scores = _chunk_scores(pool, block, chunk, topic=t, width=width, vecs=mentee_vec)
-            _forbid_same_team(pool, block, chunk, width, scores)
-            _forbid_pairs(pool, chunk, col_pos, width, scores)
-            e, c, s = _best_per_row(chunk, scores, top_k)
-            found.add(e, block.cols[c], s)
-        col_pos[block.cols] = -1
+
+    def scan(topic: int) -> _Found:
+        return _screen_topic(pool, active, (mentee_vec, mentor_vec), topic, top_k)
+
+    with ThreadPoolExecutor(max_workers=_SCREEN_THREADS) as workers:
+        for part in workers.map(scan, range(len(pool.slugs))):
+            found.extend(part)
     return found.arrays()
+
+
+def _screen_topic(
+    pool: _Pool, active: IntArray, vecs: tuple[F32Array, F32Array], topic: int, top_k: int
+) -> _Found:
+    """Screen the mentees and mentors of one topic.
+
+    Mentees are taken in order of seniority and mentors most senior first, so that each
+    chunk of mentees only meets the mentors more experienced than its most junior member.
+    """
+    found = _Found()
+    mentee_vec, mentor_vec = vecs
+    rows = np.flatnonzero(pool.te[:, topic])
+    block = _TopicBlock(pool, active, mentor_vec, topic)
+    if rows.size == 0 or block.size == 0:
+        return found
+    col_pos = np.full(pool.m, -1, dtype=np.int64)
+    col_pos[block.cols] = np.arange(block.size)
+    rows = rows[np.argsort(pool.years_e[rows], kind="stable")]
+    start = 0
+    while start < rows.size:
+        width = block.senior_count(int(pool.years_e[rows[start]]))
+        if width == 0:
+            break
+        chunk = rows[start : start + max(1, _BLOCK_CELLS // width)]
+        start += chunk.size
+        chunk = np.sort(chunk)
+        scores = _chunk_scores(pool, block, chunk, topic=topic, width=width, vecs=mentee_vec)
+        _forbid_same_team(pool, block, chunk, width, scores)
+        _forbid_pairs(pool, chunk, col_pos, width, scores)
+        e, c, s = _best_per_row(chunk, scores, top_k)
+        found.add(e, block.cols[c], s)
+    return found
 
 
 def _chunk_scores(
