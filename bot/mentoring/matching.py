@@ -66,7 +66,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 F32Array = npt.NDArray[np.float32]
-U64Array = npt.NDArray[np.uint64]
 K = TypeVar("K")
 
 
@@ -643,7 +642,8 @@ def match(
     `excluded` holds (mentor_id, mentee_id) pairs that must never be proposed again;
     `load` maps a mentor id to active mentees plus pending proposals; `now` resolves
     IANA zones to offsets (without it the stored offsets are used). The total is optimal
-    over each mentee's `top_k` best allowed mentors.
+    over each mentee's `top_k` best allowed mentors (ranked by a float32 screen, so pairs
+    within about 1e-7 of the cut may swap places).
     """
     if top_k < 1:
         raise ValueError("top_k must be at least 1")
