@@ -1,8 +1,11 @@
 """Matching benchmark: wall time and peak memory of whole-pool rounds, and the gap to optimum.
 
-Run from the repository root: python -m bench.matching
+Run from the repository root: python -m bench.matching [--top-k K]
 Each case runs in its own child process so that its peak RSS (resource.getrusage,
-ru_maxrss of that child) is not inflated by an earlier case.
+ru_maxrss of that child) is not inflated by an earlier case. A scale case times the four
+stages that `match` is made of (prepare the arrays, generate candidates, solve the min-cost
+flow, build reasons and diagnoses) one after the other, checks that they give exactly what
+`match` gives, and reports the wall time of the stages together.
 """
 
 from __future__ import annotations
@@ -14,16 +17,19 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 
 from bot.mentoring import (
     DEFAULT_TAXONOMY,
     DEFAULT_TOP_K,
+    DEFAULT_WEIGHTS,
     MentorProfile,
     MentorRequest,
     Offer,
     match,
+    matching,
 )
 from bot.mentoring.matching import exact_match
 
@@ -96,21 +102,46 @@ def make_pool(
     return requests, mentors, excluded, load
 
 
-def run_scale(size: int, top_k: int) -> dict[str, float]:
-    """Time one round on a size × size pool; report wall time and this process's peak RSS."""
+def run_scale(size: int, top_k: int) -> dict[str, float | bool]:
+    """Time one round on a size × size pool, stage by stage; report this process's peak RSS."""
     requests, mentors, excluded, load = make_pool(size, size, seed=size)
     before = _peak_rss_mib()
-    start = time.perf_counter()
-    result = match(requests, mentors, excluded=excluded, load=load, top_k=top_k, now=NOW)
-    wall = time.perf_counter() - start
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    pool = matching._Pool(
+        requests,
+        mentors,
+        weights=DEFAULT_WEIGHTS,
+        excluded=excluded,
+        load=load,
+        now=NOW,
+        taxonomy=DEFAULT_TAXONOMY,
+    )
+    t1 = time.perf_counter()
+    ei, mj, base = matching._candidates(pool, top_k)
+    t2 = time.perf_counter()
+    pair_e, pair_m, score = matching._assign(pool, ei, mj, base)
+    t3 = time.perf_counter()
+    result = matching._result(pool, pair_e, pair_m, score, candidates=ei)
+    t4 = time.perf_counter()
+    cpu = time.process_time() - cpu0
+    peak = _peak_rss_mib()
+    same = result == match(requests, mentors, excluded=excluded, load=load, top_k=top_k, now=NOW)
     return {
         "size": size,
-        "wall_s": wall,
+        "wall_s": t4 - t0,
+        "cpu_s": cpu,
+        "prepare_s": t1 - t0,
+        "candidates_s": t2 - t1,
+        "solve_s": t3 - t2,
+        "reasons_s": t4 - t3,
+        "arcs": int(ei.size),
         "rss_before_mib": before,
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak,
         "matched": len(result.proposals),
         "unmatched": len(result.unmatched),
         "total": result.total_score,
+        "same_as_match": same,
     }
 
 
@@ -141,7 +172,7 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def _child(case: str, size: int, top_k: int) -> dict[str, float]:
+def _child(case: str, size: int, top_k: int) -> dict[str, Any]:
     """Run one case in a fresh interpreter and read its JSON line."""
     cmd = [sys.executable, "-m", "bench.matching", "--case", case, "--size", str(size)]
     cmd += ["--top-k", str(top_k)]
@@ -162,13 +193,23 @@ def main() -> None:
     if args.case == "gap":
         print(json.dumps(run_gap(args.size, args.top_k)))
         return
-    print(f"top_k={args.top_k}; peak memory = ru_maxrss of a fresh child process per case")
+    print(
+        f"top_k={args.top_k} (candidates per mentee); peak RSS = ru_maxrss (getrusage) of a "
+        "fresh child process per case, which includes building the random pool"
+    )
     for size, target in ((10_000, 2.0), (50_000, 20.0)):
         r = _child("scale", size, args.top_k)
         print(
-            f"{size:>6} x {size:<6} wall {r['wall_s']:6.2f} s (target <= {target:g} s)  "
-            f"peak RSS {r['peak_rss_mib']:7.1f} MiB (before the round {r['rss_before_mib']:.1f}; "
-            f"target <= 1536 MiB at 10k)  matched {r['matched']}  unmatched {r['unmatched']}"
+            f"{size:>6} x {size:<6} wall {r['wall_s']:6.2f} s (target <= {target:g} s) = "
+            f"prepare {r['prepare_s']:.2f} + candidates {r['candidates_s']:.2f} + "
+            f"solve {r['solve_s']:.2f} + reasons {r['reasons_s']:.2f}  "
+            f"[{r['arcs']} candidate arcs; CPU time {r['cpu_s']:.2f} s]"
+        )
+        print(
+            f"{'':15} peak RSS {r['peak_rss_mib']:7.1f} MiB (before the round "
+            f"{r['rss_before_mib']:.1f}; target <= 1536 MiB at 10k)  matched {r['matched']}  "
+            f"unmatched {r['unmatched']}  total {r['total']:.4f}  "
+            f"stages == match(): {r['same_as_match']}"
         )
     g = _child("gap", 3_000, args.top_k)
     print(

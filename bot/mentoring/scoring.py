@@ -188,20 +188,46 @@ def describe_fit(
     other_team: bool,
 ) -> tuple[str, ...]:
     """Build the reason phrases from the facts of a pair."""
-    reasons: list[str] = []
-    if shared_labels:
-        count = len(shared_labels)
-        noun = "topic" if count == 1 else "topics"
-        reasons.append(f"{count} shared {noun}: {', '.join(shared_labels)}")
-    reasons.append(_describe_gap(gap_minutes))
-    if offered:
-        reasons.append("offers " + _join_and([o.value for o in OFFER_ORDER if o in offered]))
-    if extra_years > 0:
-        noun = "year" if extra_years == 1 else "years"
-        reasons.append(f"{extra_years} more {noun} of experience")
-    if other_team:
-        reasons.append("from another team, as asked")
-    return tuple(reasons)
+    phrases = (
+        topics_phrase(shared_labels),
+        _describe_gap(gap_minutes),
+        offers_phrase(offered),
+        experience_phrase(extra_years),
+        OTHER_TEAM_PHRASE if other_team else "",
+    )
+    return tuple(p for p in phrases if p)
+
+
+OTHER_TEAM_PHRASE = "from another team, as asked"
+
+
+def topics_phrase(shared_labels: tuple[str, ...]) -> str:
+    """'3 shared topics: a, b, c', or '' when none are shared."""
+    if not shared_labels:
+        return ""
+    count = len(shared_labels)
+    noun = "topic" if count == 1 else "topics"
+    return f"{count} shared {noun}: {', '.join(shared_labels)}"
+
+
+def gap_phrase(minutes: int) -> str:
+    """Phrase a clock difference between two people."""
+    return _describe_gap(minutes)
+
+
+def offers_phrase(offered: frozenset[Offer]) -> str:
+    """'offers advice and support', or '' when nothing hoped for is offered."""
+    if not offered:
+        return ""
+    return "offers " + _join_and([o.value for o in OFFER_ORDER if o in offered])
+
+
+def experience_phrase(extra_years: int) -> str:
+    """'6 more years of experience', or '' when the mentor is not more experienced."""
+    if extra_years <= 0:
+        return ""
+    noun = "year" if extra_years == 1 else "years"
+    return f"{extra_years} more {noun} of experience"
 
 
 def _describe_gap(minutes: int) -> str:

@@ -392,3 +392,122 @@ def test_engine_scores_agree_with_the_pair_score(seed):
         assert 0.0 < p.score <= 1.0
     for user_id, scores in counts.items():
         assert len(scores) <= by_mentor[user_id].capacity - load[user_id]
+
+
+@pytest.mark.parametrize(
+    ("seed", "weights"),
+    [(s, Weights()) for s in range(300, 340)]
+    + [(s, Weights(load=0.6)) for s in range(340, 350)]
+    + [(s, Weights(load=0.0)) for s in range(350, 353)],
+    ids=[f"default-{s}" for s in range(300, 340)]
+    + [f"heavy-load-{s}" for s in range(340, 350)]
+    + [f"no-load-{s}" for s in range(350, 353)],
+)
+def test_flow_equals_exact_when_every_mentor_is_a_candidate(seed, weights):
+    # Mixed close-zone preferences give mentees different slot weights (the flow's levels).
+    rng = random.Random(seed)
+    requests, mentors, excluded, load = _random_pool(rng, n=rng.randint(6, 14), m=rng.randint(2, 7))
+    fast = match(requests, mentors, weights, excluded, load=load, top_k=len(mentors), now=NOW)
+    exact = exact_match(requests, mentors, weights, excluded, load=load, now=NOW)
+    assert fast.total_score == pytest.approx(exact.total_score, abs=1e-9)
+    assert len(fast.proposals) == len(exact.proposals)
+
+
+@pytest.mark.parametrize("top_k", [1, 2, 5, 48], ids=["k1", "k2", "k5", "k48"])
+def test_capacity_respected_whatever_top_k(top_k):
+    rng = random.Random(400 + top_k)
+    requests, mentors, excluded, load = _random_pool(rng, n=120, m=20)
+    result = match(requests, mentors, excluded=excluded, load=load, top_k=top_k, now=NOW)
+    per_mentor: dict[str, int] = {}
+    for p in result.proposals:
+        per_mentor[p.mentor_id] = per_mentor.get(p.mentor_id, 0) + 1
+    for men in mentors:
+        room = max(men.effective_capacity - load[men.user_id], 0)
+        assert per_mentor.get(men.user_id, 0) <= room
+    assert len(result.proposals) + len(result.unmatched) == len(requests)
+
+
+@pytest.mark.parametrize(
+    ("weights", "expected"),
+    [
+        (Weights(), {"UM1", "UM2"}),
+        (Weights(load=0.0), {"UM1"}),
+    ],
+    ids=["load-spread-splits-a-near-tie", "without-load-weight-best-takes-both"],
+)
+def test_load_spread_effect(weights, expected):
+    # UM2 is one hour further away: a hair worse than UM1, far less than a used slot costs.
+    mentees = [request("UE1"), request("UE2")]
+    mentors = [mentor("UM1", capacity=2), mentor("UM2", capacity=2, utc_offset_minutes=60)]
+    result = match(mentees, mentors, weights)
+    assert {p.mentor_id for p in result.proposals} == expected
+    assert len(result.proposals) == 2
+
+
+def test_freest_slot_goes_to_the_mentee_it_is_worth_most_to():
+    # A close-zone preference dilutes the other parts, so a free slot counts less for UE2.
+    plain = request("UE1")
+    keen = request("UE2", prefers_close_tz=True)
+    only = mentor("UM1", capacity=2)
+    result = match([keen, plain], [only], now=NOW)
+    by_mentee = {p.mentee_id: p.score for p in result.proposals}
+    assert by_mentee["UE1"] == pytest.approx(pair_score(plain, only, taken=0, now=NOW))
+    assert by_mentee["UE2"] == pytest.approx(pair_score(keen, only, taken=1, now=NOW))
+    assert result.total_score == pytest.approx(exact_match([plain, keen], [only]).total_score)
+
+
+@pytest.mark.parametrize("seed", range(3), ids=[f"seed-{s}" for s in range(3)])
+def test_large_pool_same_result_whatever_the_input_order(seed):
+    rng = random.Random(500 + seed)
+    requests, mentors, excluded, load = _random_pool(rng, n=400, m=150)
+    first = match(requests, mentors, excluded=excluded, load=load, top_k=4, now=NOW)
+    rng.shuffle(requests)
+    rng.shuffle(mentors)
+    again = match(requests, mentors, excluded=excluded, load=load, top_k=4, now=NOW)
+    assert again == first
+
+
+def test_reasons_agree_with_pair_reasons():
+    rng = random.Random(600)
+    requests, mentors, excluded, load = _random_pool(rng, n=60, m=25)
+    by_mentee = {r.mentee_id: r for r in requests}
+    by_mentor = {x.user_id: x for x in mentors}
+    result = match(requests, mentors, excluded=excluded, load=load, now=NOW)
+    assert result.proposals
+    for p in result.proposals:
+        assert p.reasons == pair_reasons(by_mentee[p.mentee_id], by_mentor[p.mentor_id], now=NOW)
+
+
+def test_unmatched_reasons_in_one_round_match_each_alone():
+    mentors = [mentor("UM1", capacity=1), mentor("UM2", topics=frozenset({"writing"}), years=3)]
+    requests = [
+        request("UE1", topics=frozenset({"networking"})),
+        request("UE2", years=12),
+        request("UE3"),
+        request("UE4", outside_my_team=True, team="Platform", topics=frozenset({"leadership"})),
+        request("UE5", topics=frozenset({"writing"}), years=5),
+        request("UE6"),
+        request("UE7"),
+    ]
+    excluded = {("UM1", "UE3")}
+    together = match(requests, mentors, excluded=excluded)
+    alone = {
+        u.mentee_id: u.reason
+        for r in requests
+        for u in match([r], mentors, excluded=excluded).unmatched
+    }
+    reasons = {u.mentee_id: u.reason for u in together.unmatched}
+    # UE6 and UE7 want the same single slot: one of them waits.
+    waiting = {k for k, v in reasons.items() if v is UnmatchedReason.TAKEN_THIS_ROUND}
+    assert len(waiting) == 1
+    assert waiting <= {"UE6", "UE7"}
+    for mentee_id in waiting:
+        del reasons[mentee_id]
+    assert all(alone[k] is v for k, v in reasons.items())
+    assert reasons == {
+        "UE1": UnmatchedReason.NO_SHARED_TOPIC,
+        "UE2": UnmatchedReason.NOBODY_MORE_EXPERIENCED,
+        "UE3": UnmatchedReason.ALREADY_PAIRED,
+        "UE4": UnmatchedReason.ONLY_SAME_TEAM,
+        "UE5": UnmatchedReason.NOBODY_MORE_EXPERIENCED,
+    }
