@@ -15,8 +15,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.settings import Settings
+from handlers import goals, home
 from handlers import help as help_command
-from handlers import home
 from handlers.deps import Deps
 from handlers.router import CommandRouter
 
@@ -100,4 +100,4 @@ def build_app(
 
 
 # Each feature module exposes `register(app, router)`; the order sets the order in help.
-FEATURES: tuple[Callable[[App, CommandRouter], None], ...] = ()
+FEATURES: tuple[Callable[[App, CommandRouter], None], ...] = (goals.register,)

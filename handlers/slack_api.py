@@ -6,7 +6,10 @@ from __future__ import annotations
 # Only the scopes this bot needs for its use of the method (Slack often lists alternatives).
 METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "auth.test": (),
+    "chat.postMessage": ("chat:write",),
+    "conversations.history": ("im:history",),
     "users.info": ("users:read",),
+    "views.open": (),
     "views.publish": (),
 }
 
