@@ -59,7 +59,7 @@ class GoalSettings:
     dispatch_interval_s: int = 20
     sends_per_second: int = 4
     lease_s: int = 120
-    batch_size: int = 200
+    batch_size: int = 500
     send_threads: int = 8
 
 
@@ -131,7 +131,7 @@ def parse_goal_settings(env: Mapping[str, str]) -> GoalSettings:
         dispatch_interval_s=int_setting(env, "GOALS_DISPATCH_INTERVAL_SECONDS", 20, 1, 3600),
         sends_per_second=int_setting(env, "GOALS_SENDS_PER_SECOND", 4, 0, 100),
         lease_s=int_setting(env, "GOALS_LEASE_SECONDS", 120, 30, 3600),
-        batch_size=int_setting(env, "GOALS_BATCH_SIZE", 200, 1, 5000),
+        batch_size=int_setting(env, "GOALS_BATCH_SIZE", 500, 1, 5000),
         send_threads=int_setting(env, "GOALS_SEND_THREADS", 8, 1, 64),
     )
 

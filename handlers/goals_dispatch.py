@@ -610,9 +610,9 @@ class Dispatcher:
         return tz_name
 
 
-def _last_answer(row: CheckinRow | None) -> LastAnswer | None:
+def _last_answer(row: queue.LastAnswerRow | None) -> LastAnswer | None:
     """The previous answer shown in a check-in."""
-    if row is None or row.answer is None or row.answered_at is None:
+    if row is None:
         return None
     return LastAnswer(CheckinAnswer(row.answer), row.answered_at, row.note)
 

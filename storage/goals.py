@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -245,8 +245,8 @@ class AnswerResult:
     checkin: Checkin | None
 
 
-def to_goal(row: GoalRow) -> Goal:
-    """Map a goal row to its domain view."""
+def to_goal(row: GoalRow | Any) -> Goal:
+    """Map a goal row (an ORM row, or a Core row with the same column names) to its view."""
     return Goal(
         id=row.id,
         team_id=row.team_id,
@@ -558,29 +558,30 @@ def resync(session: Session, row: GoalRow, now: datetime, limits: GoalLimits) ->
 
 def schedule_next(session: Session, row: GoalRow, now: datetime, limits: GoalLimits) -> None:
     """Insert the goal's next pending DM: its next check-in, else its wrap-up."""
-    values = next_row_values(row, now, limits)
+    values = next_row_values(to_goal(row), now, limits)
     if values is not None:
         insert_pending(session, [values])
 
 
-def next_row_values(row: GoalRow, now: datetime, limits: GoalLimits) -> dict[str, Any] | None:
-    """The next pending row of the goal as column values (None: the wrap-up is already done)."""
-    spec = to_goal(row).spec
-    slot = reschedule(spec, row.tz_name, row.anchor, row.last_sent_period, now)
+def next_row_values(goal: Goal, now: datetime, limits: GoalLimits) -> dict[str, Any] | None:
+    """The goal's next pending row as column values: its next check-in, else its wrap-up."""
+    spec = goal.spec
+    slot = reschedule(spec, goal.tz_name, goal.anchor, goal.last_sent_period, now)
     if slot is not None:
         kind, period = CheckinKind.CHECKIN, slot.period
-        due = jittered(slot.at, checkin_key(row.id, period), limits.jitter_spread_s)
+        due = jittered(slot.at, checkin_key(goal.id, period), limits.jitter_spread_s)
     else:
         kind, period = CheckinKind.WRAPUP, spec.end_date
-        due = jittered(wrapup_at(spec, row.tz_name), wrapup_key(row.id), limits.jitter_spread_s)
+        due = jittered(wrapup_at(spec, goal.tz_name), wrapup_key(goal.id), limits.jitter_spread_s)
+        due = max(due, now)
     return {
-        "goal_id": row.id,
-        "team_id": row.team_id,
-        "user_id": row.user_id,
+        "goal_id": goal.id,
+        "team_id": goal.team_id,
+        "user_id": goal.user_id,
         "kind": kind.value,
         "period": period,
         "status": CheckinStatus.PENDING.value,
-        "due_at": max(due, now) if kind is CheckinKind.WRAPUP else due,
+        "due_at": due,
         "attempts": 0,
     }
 
@@ -589,8 +590,8 @@ def insert_pending(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert pending rows; a (goal, kind, period) that already exists is left as it is."""
     if not rows:
         return
-    insert = dialect_insert(session)(CheckinRow)
-    session.execute(
+    insert = dialect_insert(session)(CheckinRow.__table__)
+    session.connection().execute(
         insert.on_conflict_do_nothing(index_elements=["goal_id", "kind", "period"]), list(rows)
     )
 
@@ -703,8 +704,3 @@ def _rowcount(result: Any) -> int:
     """The number of rows an UPDATE or DELETE touched."""
     assert isinstance(result, CursorResult)
     return int(result.rowcount)
-
-
-def stale_zone_cutoff(now: datetime, max_age: timedelta) -> datetime:
-    """Zones checked before this instant are due a refresh."""
-    return now - max_age

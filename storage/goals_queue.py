@@ -2,8 +2,8 @@
 
 Claiming (`claim_due`) is one statement per batch:
 
-- PostgreSQL: `WITH picked AS MATERIALIZED (SELECT id ... FOR UPDATE SKIP LOCKED LIMIT n)
-  UPDATE ... FROM picked`: concurrent workers skip each other's rows instead of waiting.
+- PostgreSQL: `UPDATE ... WHERE id = ANY(ARRAY(SELECT id ... FOR UPDATE SKIP LOCKED LIMIT n))`:
+  concurrent workers skip each other's rows instead of waiting.
 - SQLite: SQLAlchemy silently drops SKIP LOCKED there, so the UPDATE is a compare-and-set: it
   repeats the "still due" condition on the rows it changes, and the engine begins every
   transaction with BEGIN IMMEDIATE, so two claims never interleave.
@@ -17,14 +17,17 @@ result of the worker that took the row over.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
     Date,
+    Integer,
+    String,
     Table,
     and_,
+    any_,
     bindparam,
     case,
     func,
@@ -48,8 +51,19 @@ from storage.goals import (
     next_row_values,
     to_goal,
 )
+from storage.types import UTCDateTime
 
 Queue = type[CheckinRow] | type[DigestRow]
+
+
+@dataclass(frozen=True)
+class LastAnswerRow:
+    """A goal's latest answered check-in, as the next check-in shows it."""
+
+    period: date
+    answer: str
+    answered_at: datetime
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,7 @@ class Claimed:
     lease_expires_at: datetime
     due_at: datetime
     goal: Goal
-    last_answer: CheckinRow | None
+    last_answer: LastAnswerRow | None
     unanswered_before: bool
 
 
@@ -92,18 +106,60 @@ def _table(model: Queue | type[GoalRow]) -> Table:
     return table
 
 
-def _due(model: Queue, now: datetime) -> Any:
-    """Rows a worker may claim at `now`."""
-    return or_(
-        and_(model.status == CheckinStatus.PENDING.value, model.due_at <= now),
-        and_(model.status == CheckinStatus.CLAIMED.value, model.lease_expires_at <= now),
-    )
+def _pending_due(model: Queue, now: datetime) -> Any:
+    """Pending rows whose time has come."""
+    return and_(model.status == CheckinStatus.PENDING.value, model.due_at <= now)
+
+
+def _lease_expired(model: Queue, now: datetime) -> Any:
+    """Claimed rows whose worker's lease has run out."""
+    return and_(model.status == CheckinStatus.CLAIMED.value, model.lease_expires_at <= now)
 
 
 def claim_due(
     session: Session, model: Queue, *, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[int]:
-    """Claim up to `limit` due rows for `owner` until `now + lease`; returns their ids."""
+    """Claim up to `limit` due rows for `owner` until `now + lease`; returns their ids.
+
+    Rows whose lease ran out come first (they have waited longest), then pending rows by due
+    time; each kind is picked through its own index, so a claim never sorts the whole backlog.
+    """
+    claimed = _claim(
+        session,
+        model,
+        _lease_expired(model, now),
+        model.lease_expires_at,
+        owner=owner,
+        now=now,
+        lease=lease,
+        limit=limit,
+    )
+    if len(claimed) < limit:
+        claimed += _claim(
+            session,
+            model,
+            _pending_due(model, now),
+            model.due_at,
+            owner=owner,
+            now=now,
+            lease=lease,
+            limit=limit - len(claimed),
+        )
+    return claimed
+
+
+def _claim(
+    session: Session,
+    model: Queue,
+    condition: Any,
+    order: Any,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+) -> list[int]:
+    """One claiming UPDATE for the rows matching `condition`, oldest `order` first."""
     table = _table(model)
     values = {
         "status": CheckinStatus.CLAIMED.value,
@@ -112,33 +168,36 @@ def claim_due(
         "attempts": model.attempts + 1,
         "first_claimed_at": func.coalesce(model.first_claimed_at, now),
     }
-    pick = select(model.id).where(_due(model, now)).order_by(model.due_at).limit(limit)
+    pick = select(model.id).where(condition).order_by(order).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
-        picked = pick.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
-        stmt = update(table).where(table.c.id == picked.c.id).values(values).returning(table.c.id)
+        # ARRAY(subquery) is evaluated once, then rows are found by primary key: no join plan
+        # that scans the whole table, and SKIP LOCKED lets other workers take the next rows.
+        locked = pick.with_for_update(skip_locked=True).scalar_subquery()
+        where = table.c.id == any_(func.array(locked))
     else:
-        stmt = (
-            update(table)
-            .where(table.c.id.in_(pick.scalar_subquery()), _due(model, now))
-            .values(values)
-            .returning(table.c.id)
-        )
+        where = and_(table.c.id.in_(pick.scalar_subquery()), condition)
+    stmt = update(table).where(where).values(values).returning(table.c.id)
     return [int(row_id) for row_id in session.execute(stmt).scalars()]
 
 
 def load_claimed(session: Session, ids: Sequence[int]) -> list[Claimed]:
-    """The claimed check-ins with their goals and each goal's last answer."""
+    """The claimed check-ins with their goals and each goal's last answer (three queries)."""
     if not ids:
         return []
-    pairs = session.execute(
-        select(CheckinRow, GoalRow)
-        .join(GoalRow, GoalRow.id == CheckinRow.goal_id)
-        .where(CheckinRow.id.in_(list(ids)))
-    ).all()
-    goal_ids = {goal.id for _, goal in pairs}
+    checkins = _table(CheckinRow)
+    rows = session.execute(select(checkins).where(checkins.c.id.in_(list(ids)))).all()
+    goals_table = _table(GoalRow)
+    goal_ids = {row.goal_id for row in rows}
+    goals = {
+        goal.id: to_goal(goal)
+        for goal in session.execute(
+            select(goals_table).where(goals_table.c.id.in_(list(goal_ids)))
+        ).all()
+    }
     answers = _last_answers(session, goal_ids)
     claimed = []
-    for row, goal in pairs:
+    for row in rows:
+        goal = goals[row.goal_id]
         last = answers.get(goal.id)
         previous = goal.last_sent_period
         claimed.append(
@@ -150,7 +209,7 @@ def load_claimed(session: Session, ids: Sequence[int]) -> list[Claimed]:
                 first_claimed_at=row.first_claimed_at or row.due_at,
                 lease_expires_at=row.lease_expires_at or row.due_at,
                 due_at=row.due_at,
-                goal=to_goal(goal),
+                goal=goal,
                 last_answer=last,
                 unanswered_before=previous is not None and (last is None or last.period < previous),
             )
@@ -158,31 +217,46 @@ def load_claimed(session: Session, ids: Sequence[int]) -> list[Claimed]:
     return claimed
 
 
-def _last_answers(session: Session, goal_ids: set[int]) -> dict[int, CheckinRow]:
+def _last_answers(session: Session, goal_ids: set[int]) -> dict[int, LastAnswerRow]:
     """Each goal's latest answered check-in (one query for the batch)."""
     if not goal_ids:
         return {}
-    newest = (
-        select(CheckinRow.goal_id, func.max(CheckinRow.period).label("period"))
-        .where(
-            CheckinRow.goal_id.in_(goal_ids),
+    rows = session.execute(
+        select(
+            CheckinRow.goal_id,
+            CheckinRow.period,
+            CheckinRow.answer,
+            CheckinRow.answered_at,
+            CheckinRow.note,
+        ).where(
+            CheckinRow.goal_id.in_(list(goal_ids)),
             CheckinRow.kind == CheckinKind.CHECKIN.value,
             CheckinRow.answered_at.is_not(None),
         )
-        .group_by(CheckinRow.goal_id)
-        .subquery()
-    )
-    rows = session.scalars(
-        select(CheckinRow).join(
-            newest,
-            and_(
-                CheckinRow.goal_id == newest.c.goal_id,
-                CheckinRow.period == newest.c.period,
-                CheckinRow.kind == CheckinKind.CHECKIN.value,
-            ),
-        )
-    )
-    return {row.goal_id: row for row in rows}
+    ).all()
+    latest: dict[int, LastAnswerRow] = {}
+    for goal_id, period, answer, answered_at, note in rows:
+        seen = latest.get(goal_id)
+        if seen is None or period > seen.period:
+            latest[goal_id] = LastAnswerRow(period, answer, answered_at, note)
+    return latest
+
+
+def _update_many(
+    session: Session,
+    table: Table,
+    columns: Sequence[tuple[str, Any]],
+    rows: Sequence[Sequence[Any]],
+    build: Any,
+) -> None:
+    """Run `build(src, match)` as one prepared UPDATE executed for every row (executemany)."""
+    if not rows:
+        return
+    src = {name: bindparam(f"b_{name}", type_=type_) for name, type_ in columns}
+    params = [
+        {f"b_{name}": value for (name, _), value in zip(columns, row, strict=True)} for row in rows
+    ]
+    session.connection().execute(build(src, table.c.id == src["id"]), params)
 
 
 def complete(
@@ -194,42 +268,53 @@ def complete(
     now: datetime,
 ) -> None:
     """Write back a batch's outcomes (compare-and-set on the lease owner), one statement."""
-    if not outcomes:
-        return
     table = _table(model)
-    stmt = (
-        update(table)
-        .where(
-            table.c.id == bindparam("b_id"),
-            table.c.status == CheckinStatus.CLAIMED.value,
-            table.c.lease_owner == owner,
+    columns = [
+        ("id", Integer()),
+        ("status", String()),
+        ("due_at", UTCDateTime()),
+        ("channel", String()),
+        ("ts", String()),
+        ("sent_at", UTCDateTime()),
+        ("error", String()),
+        ("untried", Integer()),
+    ]
+    rows = [
+        (
+            outcome.id,
+            outcome.status,
+            outcome.due_at,
+            outcome.channel,
+            outcome.ts,
+            now if outcome.status == CheckinStatus.SENT.value else None,
+            outcome.error,
+            0 if outcome.attempted else 1,
         )
-        .values(
-            status=bindparam("b_status"),
-            due_at=bindparam("b_due_at"),
-            channel=bindparam("b_channel"),
-            ts=bindparam("b_ts"),
-            sent_at=bindparam("b_sent_at"),
-            last_error=bindparam("b_error"),
-            attempts=table.c.attempts - bindparam("b_untried"),
-            lease_owner=None,
-            lease_expires_at=None,
-        )
-    )
-    params = [
-        {
-            "b_id": outcome.id,
-            "b_status": outcome.status,
-            "b_due_at": outcome.due_at,
-            "b_channel": outcome.channel,
-            "b_ts": outcome.ts,
-            "b_sent_at": now if outcome.status == CheckinStatus.SENT.value else None,
-            "b_error": outcome.error,
-            "b_untried": 0 if outcome.attempted else 1,
-        }
         for outcome in outcomes
     ]
-    session.connection().execute(stmt, params)
+
+    def build(src: dict[str, Any], match: Any) -> Any:
+        return (
+            update(table)
+            .where(
+                match,
+                table.c.status == CheckinStatus.CLAIMED.value,
+                table.c.lease_owner == owner,
+            )
+            .values(
+                status=src["status"],
+                due_at=src["due_at"],
+                channel=src["channel"],
+                ts=src["ts"],
+                sent_at=src["sent_at"],
+                last_error=src["error"],
+                attempts=table.c.attempts - src["untried"],
+                lease_owner=None,
+                lease_expires_at=None,
+            )
+        )
+
+    _update_many(session, table, columns, rows, build)
 
 
 def advance_goals(
@@ -244,26 +329,7 @@ def advance_goals(
     if not sent:
         return
     goals = _table(GoalRow)
-    period = bindparam("b_period", type_=Date)
-    stmt = (
-        update(goals)
-        .where(goals.c.id == bindparam("b_id"))
-        .values(
-            last_sent_period=case(
-                (
-                    and_(
-                        period.is_not(None),
-                        or_(goals.c.last_sent_period.is_(None), goals.c.last_sent_period < period),
-                    ),
-                    period,
-                ),
-                else_=goals.c.last_sent_period,
-            ),
-            dm_channel=func.coalesce(bindparam("b_channel"), goals.c.dm_channel),
-            review_at=bindparam("b_review_at"),
-        )
-    )
-    params = []
+    rows = []
     following: list[dict[str, Any] | None] = []
     digests: list[dict[str, Any]] = []
     for claimed, outcome in sent:
@@ -271,13 +337,8 @@ def advance_goals(
         review_at = None
         if is_checkin:
             review_at = now if claimed.unanswered_before else now + limits.nudge_after
-        params.append(
-            {
-                "b_id": claimed.goal.id,
-                "b_period": claimed.period if is_checkin else None,
-                "b_channel": outcome.channel,
-                "b_review_at": review_at,
-            }
+        rows.append(
+            (claimed.goal.id, claimed.period if is_checkin else None, outcome.channel, review_at)
         )
         if not is_checkin:
             continue
@@ -287,7 +348,28 @@ def advance_goals(
             digests.append(
                 _digest_values(claimed, coach, now, limits.digest_local_time, coach_zones)
             )
-    session.connection().execute(stmt, params)
+    columns = [
+        ("id", Integer()),
+        ("period", Date()),
+        ("channel", String()),
+        ("review_at", UTCDateTime()),
+    ]
+
+    def build(src: dict[str, Any], match: Any) -> Any:
+        last = goals.c.last_sent_period
+        period = src["period"]
+        newer = and_(period.is_not(None), or_(last.is_(None), last < period))
+        return (
+            update(goals)
+            .where(match)
+            .values(
+                last_sent_period=case((newer, period), else_=last),
+                dm_channel=func.coalesce(src["channel"], goals.c.dm_channel),
+                review_at=src["review_at"],
+            )
+        )
+
+    _update_many(session, goals, columns, rows, build)
     insert_pending(session, [values for values in following if values is not None])
     _insert_digests(session, digests)
 
@@ -295,23 +377,8 @@ def advance_goals(
 def _following(claimed: Claimed, now: datetime, limits: GoalLimits) -> dict[str, Any] | None:
     """The row after the one just sent, computed from the goal as it now stands."""
     goal = claimed.goal
-    row = GoalRow(
-        id=goal.id,
-        team_id=goal.team_id,
-        user_id=goal.user_id,
-        title=goal.spec.title,
-        success=goal.spec.success,
-        end_date=goal.spec.end_date,
-        cadence=goal.spec.cadence.value,
-        weekday=int(goal.spec.weekday),
-        local_time=goal.spec.local_time,
-        anchor=goal.anchor,
-        tz_name=goal.tz_name,
-        coach_id=goal.spec.coach_id,
-        status=goal.status.value,
-        last_sent_period=max(claimed.period, goal.last_sent_period or claimed.period),
-    )
-    return next_row_values(row, now, limits)
+    last = max(claimed.period, goal.last_sent_period or claimed.period)
+    return next_row_values(replace(goal, last_sent_period=last), now, limits)
 
 
 def _digest_values(
