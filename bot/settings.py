@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.mentoring.settings import MentoringSettings
 
+from datetime import timedelta
+
+from bot.goals.model import GoalLimits
 from bot.resources import GuidanceResources, parse_resources
 
 DEFAULT_DATABASE_URL = "sqlite:///coach-or-mentor.db"
@@ -62,6 +65,18 @@ def _default_mentoring() -> MentoringSettings:
 
 
 @dataclass(frozen=True)
+class GoalSettings:
+    """How coaching goals are dispatched, and their limits."""
+
+    limits: GoalLimits = field(default_factory=GoalLimits)
+    dispatch_interval_s: int = 20
+    sends_per_second: int = 4
+    lease_s: int = 120
+    batch_size: int = 500
+    send_threads: int = 8
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the bot is configured with."""
 
@@ -74,6 +89,7 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     resources: GuidanceResources = field(default_factory=lambda: parse_resources({}))
     mentoring: MentoringSettings = field(default_factory=_default_mentoring)
+    goals: GoalSettings = field(default_factory=GoalSettings)
 
     def missing_for_socket_mode(self) -> list[str]:
         """Names of the variables Socket Mode needs but lacks."""
@@ -112,6 +128,30 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
         slack_api_url=_api_url(env),
         resources=parse_resources(env),
         mentoring=parse_mentoring_settings(env),
+        goals=parse_goal_settings(env),
+    )
+
+
+def parse_goal_settings(env: Mapping[str, str]) -> GoalSettings:
+    """Read the GOALS_* settings (see README, "Coaching goals")."""
+    nudge = int_setting(env, "GOALS_NUDGE_AFTER_HOURS", 24, 1, 24 * 7)
+    missed = int_setting(env, "GOALS_MISSED_AFTER_HOURS", max(48, nudge + 24), 2, 24 * 14)
+    if missed <= nudge:
+        raise SettingsError("GOALS_MISSED_AFTER_HOURS", "must be more than GOALS_NUDGE_AFTER_HOURS")
+    limits = GoalLimits(
+        max_weeks=int_setting(env, "GOALS_MAX_WEEKS", 26, 1, 104),
+        max_active_goals=int_setting(env, "GOALS_MAX_ACTIVE", 3, 1, 50),
+        nudge_after=timedelta(hours=nudge),
+        missed_after=timedelta(hours=missed),
+        jitter_spread_s=int_setting(env, "GOALS_JITTER_SECONDS", 300, 0, 3600),
+    )
+    return GoalSettings(
+        limits=limits,
+        dispatch_interval_s=int_setting(env, "GOALS_DISPATCH_INTERVAL_SECONDS", 20, 1, 3600),
+        sends_per_second=int_setting(env, "GOALS_SENDS_PER_SECOND", 4, 0, 100),
+        lease_s=int_setting(env, "GOALS_LEASE_SECONDS", 120, 30, 3600),
+        batch_size=int_setting(env, "GOALS_BATCH_SIZE", 500, 1, 5000),
+        send_threads=int_setting(env, "GOALS_SEND_THREADS", 8, 1, 64),
     )
 
 

@@ -17,7 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.settings import Settings
-from handlers import guidance, home
+from handlers import goals, guidance, home
 from handlers import help as help_command
 from handlers.dedupe import EventDedupe
 from handlers.deps import Deps
@@ -141,5 +141,6 @@ def build_app(
 # Each feature module exposes `register(app, router)`; the order sets the order in help.
 FEATURES: tuple[Callable[[App, CommandRouter], None], ...] = (
     guidance.register,
+    goals.register,
     mentoring.register,
 )

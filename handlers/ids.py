@@ -9,7 +9,6 @@ HOME_VIEW = "home"
 GUIDANCE_ACTIONS_BLOCK = "guidance.next"
 
 # Next-step buttons the guidance answer shows (listeners live with their features)
-GOAL_NEW_ACTION = "goal.new"
 
 # Mentoring
 MENTOR_SIGNUP_ACTION = "mentor_signup"
@@ -36,3 +35,30 @@ MENTORING_PREFS_BLOCK = "mentoring_prefs"
 MENTORING_DECLINE_REASON_BLOCK = "mentoring_decline_reason"
 MENTORING_PREF_CLOSE_TZ = "close_tz"
 MENTORING_PREF_OUTSIDE_TEAM = "outside_team"
+
+# Coaching goals
+GOAL_NEW_ACTION = "goal_new"
+"""The "Set a coaching goal" button (the guidance answer and the wrap-up show it)."""
+GOAL_MODAL_VIEW = "goal_modal"
+GOAL_NOTE_VIEW = "goal_note_modal"
+GOAL_HELPED_VIEW = "goal_helped_modal"
+GOAL_FIELD_ACTION = "value"
+GOAL_ANSWER_PREFIX = "goal_answer:"
+GOAL_OUTCOME_PREFIX = "goal_outcome:"
+GOAL_NOTE_ACTION = "goal_note"
+GOAL_HELPED_ACTION = "goal_helped"
+GOAL_WRAPUP_ACTION = "goal_wrapup"
+GOAL_EDIT_ACTION = "goal_edit"
+GOAL_PAUSE_ACTION = "goal_pause"
+GOAL_RESUME_ACTION = "goal_resume"
+GOAL_FINISH_ACTION = "goal_finish"
+GOAL_ABANDON_ACTION = "goal_abandon"
+GOAL_NOTE_BLOCK = "goal_note"
+GOAL_HELPED_BLOCK = "goal_helped"
+GOAL_METADATA_EVENT = "coaching_goal_dm"
+"""The message metadata event type that carries a dispatched DM's key."""
+
+
+def goal_block(field: str) -> str:
+    """The block id of a goal modal field."""
+    return f"goal_{field}"

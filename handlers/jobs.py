@@ -16,7 +16,16 @@ log = logging.getLogger(__name__)
 
 # Each feature adds `add_jobs(scheduler, deps, client)`; jobs use coalesce and max_instances=1.
 JobInstaller = Callable[[BackgroundScheduler, Deps, WebClient], None]
-INSTALLERS: tuple[JobInstaller, ...] = (dedupe.add_jobs, mentoring_jobs.add_jobs)
+
+
+def _goal_jobs(scheduler: BackgroundScheduler, deps: Deps, client: WebClient) -> None:
+    """The coaching-goals dispatch tick (imported late: it pulls in the whole Slack edge)."""
+    from handlers import goals_dispatch
+
+    goals_dispatch.add_jobs(scheduler, deps, client)
+
+
+INSTALLERS: tuple[JobInstaller, ...] = (dedupe.add_jobs, mentoring_jobs.add_jobs, _goal_jobs)
 
 
 def start_scheduler(deps: Deps, client: WebClient) -> BackgroundScheduler | None:

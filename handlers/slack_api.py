@@ -7,6 +7,7 @@ from __future__ import annotations
 METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "auth.test": (),
     "chat.postMessage": ("chat:write",),
+    "conversations.history": ("im:history",),
     "chat.update": ("chat:write",),
     # A DM with one person (im) or a group DM introducing a pair (mpim).
     "conversations.open": ("im:write", "mpim:write"),

@@ -2,13 +2,19 @@
 
 from storage.base import Base
 from storage.events import SlackEventRow
-from storage.mentoring import CheckinRow, MentorRow, PairRow, ProposalRow, RequestRow
+from storage.goals import CheckinRow as GoalCheckinRow
+from storage.goals import DigestRow, GoalRow
+from storage.mentoring import CheckinRow as MentoringCheckinRow
+from storage.mentoring import MentorRow, PairRow, ProposalRow, RequestRow
 from storage.people import PersonRow
 
 __all__ = [
     "Base",
-    "CheckinRow",
+    "DigestRow",
+    "GoalCheckinRow",
+    "GoalRow",
     "MentorRow",
+    "MentoringCheckinRow",
     "PairRow",
     "PersonRow",
     "ProposalRow",

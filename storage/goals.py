@@ -1,0 +1,706 @@
+"""Coaching goals: the goal rows, one check-in row per (goal, period), and coach digests.
+
+A check-in row is the unit the dispatcher works on. Its life:
+`pending` (due at `due_at`) → `claimed` (a worker holds a lease) → `sent` (Slack returned a ts)
+→ `answered`; or `cancelled` (the goal paused or ended first) or `failed` (given up on).
+The wrap-up at the end date is a row of kind `wrapup` with the end date as its period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from bot.goals import (
+    AnswerVerdict,
+    Cadence,
+    CheckinAnswer,
+    CheckinRecord,
+    GoalLimits,
+    GoalSpec,
+    GoalState,
+    GoalStatus,
+    Outcome,
+    PauseReason,
+    Weekday,
+    checkin_key,
+    first_checkin_date,
+    jittered,
+    judge_answer,
+    local_date,
+    reschedule,
+    resolve_zone,
+    resume_marker,
+    wrapup_at,
+    wrapup_key,
+)
+from storage.base import Base
+from storage.types import UTCDateTime
+
+
+class CheckinStatus(StrEnum):
+    """Where one check-in (or wrap-up) DM is in its life."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    ANSWERED = "answered"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class CheckinKind(StrEnum):
+    """A regular check-in or the end-date wrap-up."""
+
+    CHECKIN = "checkin"
+    WRAPUP = "wrapup"
+
+
+class GoalRow(Base):
+    """One coaching goal of one person."""
+
+    __tablename__ = "goals"
+    __table_args__ = (
+        Index("ix_goals_owner", "team_id", "user_id", "status"),
+        Index("ix_goals_coach", "team_id", "coach_id"),
+        Index("ix_goals_review_at", "review_at"),
+        Index("ix_goals_tz_checked_at", "tz_checked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    coach_id: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(300))
+    success: Mapped[str] = mapped_column(Text)
+    end_date: Mapped[date] = mapped_column(Date)
+    cadence: Mapped[str] = mapped_column(String(16))
+    weekday: Mapped[int] = mapped_column(Integer)
+    local_time: Mapped[time] = mapped_column(Time)
+    anchor: Mapped[date] = mapped_column(Date)
+    tz_name: Mapped[str] = mapped_column(String(64))
+    tz_checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    dm_channel: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    pause_reason: Mapped[str | None] = mapped_column(String(32))
+    needs_attention: Mapped[bool] = mapped_column(Boolean, default=False)
+    counting_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_sent_period: Mapped[date | None] = mapped_column(Date)
+    review_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    what_helped: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CheckinRow(Base):
+    """One check-in DM (or the wrap-up) of a goal, for one period; the dispatcher's work item."""
+
+    __tablename__ = "goal_checkins"
+    __table_args__ = (
+        UniqueConstraint("goal_id", "kind", "period"),
+        Index("ix_goal_checkins_due", "status", "due_at"),
+        Index("ix_goal_checkins_lease", "status", "lease_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(8))
+    period: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class DigestRow(Base):
+    """One coach's digest for one day: at most one DM per coach per cadence day."""
+
+    __tablename__ = "goal_coach_digests"
+    __table_args__ = (
+        UniqueConstraint("team_id", "coach_id", "day"),
+        Index("ix_goal_coach_digests_due", "status", "due_at"),
+        Index("ix_goal_coach_digests_lease", "status", "lease_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    coach_id: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# domain views ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Goal:
+    """A stored goal, as the rest of the code sees it."""
+
+    id: int
+    team_id: str
+    user_id: str
+    spec: GoalSpec
+    anchor: date
+    tz_name: str
+    tz_checked_at: datetime
+    dm_channel: str | None
+    status: GoalStatus
+    pause_reason: PauseReason | None
+    needs_attention: bool
+    counting_since: datetime | None
+    last_sent_period: date | None
+    outcome: Outcome | None
+    what_helped: str | None
+    created_at: datetime
+
+    @property
+    def state(self) -> GoalState:
+        """What the accountability rules need."""
+        return GoalState(
+            status=self.status,
+            needs_attention=self.needs_attention,
+            has_coach=self.spec.coach_id is not None,
+            counting_since=self.counting_since,
+        )
+
+
+@dataclass(frozen=True)
+class Checkin:
+    """A stored check-in (or wrap-up) row."""
+
+    id: int
+    goal_id: int
+    team_id: str
+    user_id: str
+    kind: CheckinKind
+    period: date
+    status: CheckinStatus
+    due_at: datetime
+    attempts: int
+    channel: str | None
+    ts: str | None
+    sent_at: datetime | None
+    answer: str | None
+    answered_at: datetime | None
+    nudged_at: datetime | None
+    note: str | None
+
+    @property
+    def key(self) -> str:
+        """The stable key used for jitter and message metadata."""
+        if self.kind is CheckinKind.WRAPUP:
+            return wrapup_key(self.goal_id)
+        return checkin_key(self.goal_id, self.period)
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """What happened to a clicked answer: the verdict and the goal (None: unknown check-in)."""
+
+    verdict: AnswerVerdict
+    goal: Goal | None
+    checkin: Checkin | None
+
+
+def to_goal(row: GoalRow | Any) -> Goal:
+    """Map a goal row (an ORM row, or a Core row with the same column names) to its view."""
+    return Goal(
+        id=row.id,
+        team_id=row.team_id,
+        user_id=row.user_id,
+        spec=GoalSpec(
+            title=row.title,
+            success=row.success,
+            end_date=row.end_date,
+            cadence=Cadence(row.cadence),
+            weekday=Weekday(row.weekday),
+            local_time=row.local_time,
+            coach_id=row.coach_id,
+        ),
+        anchor=row.anchor,
+        tz_name=row.tz_name,
+        tz_checked_at=row.tz_checked_at,
+        dm_channel=row.dm_channel,
+        status=GoalStatus(row.status),
+        pause_reason=PauseReason(row.pause_reason) if row.pause_reason else None,
+        needs_attention=row.needs_attention,
+        counting_since=row.counting_since,
+        last_sent_period=row.last_sent_period,
+        outcome=Outcome(row.outcome) if row.outcome else None,
+        what_helped=row.what_helped,
+        created_at=row.created_at,
+    )
+
+
+def to_checkin(row: CheckinRow) -> Checkin:
+    """Map a check-in row to its domain view."""
+    return Checkin(
+        id=row.id,
+        goal_id=row.goal_id,
+        team_id=row.team_id,
+        user_id=row.user_id,
+        kind=CheckinKind(row.kind),
+        period=row.period,
+        status=CheckinStatus(row.status),
+        due_at=row.due_at,
+        attempts=row.attempts,
+        channel=row.channel,
+        ts=row.ts,
+        sent_at=row.sent_at,
+        answer=row.answer,
+        answered_at=row.answered_at,
+        nudged_at=row.nudged_at,
+        note=row.note,
+    )
+
+
+# goals -----------------------------------------------------------------------------------------
+def create_goal(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    spec: GoalSpec,
+    tz_name: str | None,
+    now: datetime,
+    limits: GoalLimits,
+) -> Goal:
+    """Store a new active goal and schedule its first check-in."""
+    zone = resolve_zone(tz_name, limits.fallback_tz)
+    row = GoalRow(
+        team_id=team_id,
+        user_id=user_id,
+        coach_id=spec.coach_id,
+        title=spec.title,
+        success=spec.success,
+        end_date=spec.end_date,
+        cadence=spec.cadence.value,
+        weekday=int(spec.weekday),
+        local_time=spec.local_time,
+        anchor=first_checkin_date(spec.weekday, local_date(now, zone.zone)),
+        tz_name=zone.zone.key,
+        tz_checked_at=now,
+        status=GoalStatus.ACTIVE.value,
+        needs_attention=False,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    schedule_next(session, row, now, limits)
+    return to_goal(row)
+
+
+def get_goal(session: Session, goal_id: int) -> Goal | None:
+    """The goal, or None."""
+    row = session.get(GoalRow, goal_id)
+    return to_goal(row) if row else None
+
+
+def goals_of(session: Session, team_id: str, user_id: str) -> list[Goal]:
+    """The person's goals that are still open (active or paused), oldest first."""
+    rows = session.scalars(
+        select(GoalRow)
+        .where(
+            GoalRow.team_id == team_id,
+            GoalRow.user_id == user_id,
+            GoalRow.status.in_([GoalStatus.ACTIVE.value, GoalStatus.PAUSED.value]),
+        )
+        .order_by(GoalRow.id)
+    )
+    return [to_goal(row) for row in rows]
+
+
+def count_active_goals(
+    session: Session, team_id: str, user_id: str, *, exclude_goal_id: int | None = None
+) -> int:
+    """How many active goals the person has (leaving out one being edited)."""
+    query = select(func.count()).where(
+        GoalRow.team_id == team_id,
+        GoalRow.user_id == user_id,
+        GoalRow.status == GoalStatus.ACTIVE.value,
+    )
+    if exclude_goal_id is not None:
+        query = query.where(GoalRow.id != exclude_goal_id)
+    return int(session.scalar(query) or 0)
+
+
+def edit_goal(
+    session: Session, goal_id: int, spec: GoalSpec, now: datetime, limits: GoalLimits
+) -> Goal | None:
+    """Change an open goal's words and schedule; None when it has ended (or is unknown)."""
+    row = session.get(GoalRow, goal_id, with_for_update=True)
+    if row is None or not GoalStatus(row.status).is_open:
+        return None
+    if int(spec.weekday) != row.weekday:
+        row.anchor = first_checkin_date(spec.weekday, local_date(now, row.tz_name))
+    row.title, row.success, row.coach_id = spec.title, spec.success, spec.coach_id
+    row.end_date, row.cadence = spec.end_date, spec.cadence.value
+    row.weekday, row.local_time = int(spec.weekday), spec.local_time
+    row.updated_at = now
+    session.flush()
+    if row.status == GoalStatus.ACTIVE.value:
+        resync(session, row, now, limits)
+    return to_goal(row)
+
+
+def change_zone(
+    session: Session, goal_id: int, tz_name: str | None, now: datetime, limits: GoalLimits
+) -> bool:
+    """Store the zone Slack reports now; re-time the pending check-in when it changed."""
+    row = session.get(GoalRow, goal_id, with_for_update=True)
+    if row is None:
+        return False
+    zone = resolve_zone(tz_name, limits.fallback_tz)
+    row.tz_checked_at = now
+    # A zone Slack stopped reporting keeps the last good one rather than dropping to UTC.
+    if zone.fell_back or zone.zone.key == row.tz_name:
+        return False
+    row.tz_name = zone.zone.key
+    row.updated_at = now
+    session.flush()
+    if row.status == GoalStatus.ACTIVE.value:
+        resync(session, row, now, limits)
+    return True
+
+
+def pause_goal(session: Session, goal_id: int, reason: PauseReason, now: datetime) -> bool:
+    """Pause an active goal (compare-and-set); its pending DMs are cancelled."""
+    changed = _set_status(
+        session,
+        goal_id,
+        frm=(GoalStatus.ACTIVE,),
+        to=GoalStatus.PAUSED,
+        now=now,
+        pause_reason=reason.value,
+        review_at=None,
+    )
+    if changed:
+        _cancel_pending(session, goal_id)
+    return changed
+
+
+def resume_goal(session: Session, goal_id: int, now: datetime, limits: GoalLimits) -> bool:
+    """Resume a paused goal: what fell due while paused is skipped, misses are forgiven."""
+    row = session.get(GoalRow, goal_id, with_for_update=True)
+    if row is None or row.status != GoalStatus.PAUSED.value:
+        return False
+    spec = to_goal(row).spec
+    marker = resume_marker(spec, row.tz_name, row.anchor, now)
+    if marker is not None and (row.last_sent_period is None or marker > row.last_sent_period):
+        row.last_sent_period = marker
+    row.status = GoalStatus.ACTIVE.value
+    row.pause_reason = None
+    row.needs_attention = False
+    row.counting_since = now
+    row.updated_at = now
+    session.flush()
+    resync(session, row, now, limits)
+    return True
+
+
+def finish_goal(session: Session, goal_id: int, now: datetime) -> bool:
+    """Mark an open goal finished (compare-and-set); nothing more is sent for it."""
+    return _end(session, goal_id, GoalStatus.FINISHED, now)
+
+
+def abandon_goal(session: Session, goal_id: int, now: datetime) -> bool:
+    """Mark an open goal abandoned (compare-and-set); nothing more is sent for it."""
+    return _end(session, goal_id, GoalStatus.ABANDONED, now)
+
+
+def record_outcome(
+    session: Session, goal_id: int, user_id: str, outcome: Outcome, now: datetime
+) -> AnswerVerdict:
+    """Record the wrap-up verdict once; the goal is finished by it."""
+    row = session.get(GoalRow, goal_id)
+    if row is None or row.user_id != user_id or row.status == GoalStatus.ABANDONED.value:
+        return AnswerVerdict.GOAL_CLOSED
+    result = _rowcount(
+        session.execute(
+            update(GoalRow)
+            .where(
+                GoalRow.id == goal_id,
+                GoalRow.outcome.is_(None),
+                GoalRow.status != GoalStatus.ABANDONED.value,
+            )
+            .values(
+                outcome=outcome.value,
+                status=GoalStatus.FINISHED.value,
+                ended_at=func.coalesce(GoalRow.ended_at, now),
+                updated_at=now,
+                review_at=None,
+            )
+        )
+    )
+    if result == 0:
+        return AnswerVerdict.ALREADY_ANSWERED
+    _cancel_pending(session, goal_id)
+    session.execute(
+        update(CheckinRow)
+        .where(
+            CheckinRow.goal_id == goal_id,
+            CheckinRow.kind == CheckinKind.WRAPUP.value,
+            CheckinRow.answered_at.is_(None),
+        )
+        .values(answer=outcome.value, answered_at=now, status=CheckinStatus.ANSWERED.value)
+    )
+    return AnswerVerdict.RECORD
+
+
+def record_what_helped(session: Session, goal_id: int, user_id: str, text: str) -> bool:
+    """Store what helped, for a goal the person owns."""
+    result = session.execute(
+        update(GoalRow)
+        .where(GoalRow.id == goal_id, GoalRow.user_id == user_id)
+        .values(what_helped=text)
+    )
+    return _rowcount(result) == 1
+
+
+def _end(session: Session, goal_id: int, to: GoalStatus, now: datetime) -> bool:
+    """Close an open goal and cancel what was still to be sent."""
+    changed = _set_status(
+        session,
+        goal_id,
+        frm=(GoalStatus.ACTIVE, GoalStatus.PAUSED),
+        to=to,
+        now=now,
+        ended_at=now,
+        review_at=None,
+        needs_attention=False,
+    )
+    if changed:
+        _cancel_pending(session, goal_id)
+    return changed
+
+
+def _set_status(
+    session: Session,
+    goal_id: int,
+    *,
+    frm: Sequence[GoalStatus],
+    to: GoalStatus,
+    now: datetime,
+    **values: Any,
+) -> bool:
+    """Compare-and-set a goal's status; True when this call changed it."""
+    result = session.execute(
+        update(GoalRow)
+        .where(GoalRow.id == goal_id, GoalRow.status.in_([s.value for s in frm]))
+        .values(status=to.value, updated_at=now, **values)
+    )
+    return _rowcount(result) == 1
+
+
+def _cancel_pending(session: Session, goal_id: int) -> None:
+    """Cancel what is still to be sent; a claimed row is cancelled by its worker at send time."""
+    session.execute(
+        update(CheckinRow)
+        .where(CheckinRow.goal_id == goal_id, CheckinRow.status == CheckinStatus.PENDING.value)
+        .values(status=CheckinStatus.CANCELLED.value)
+    )
+
+
+# scheduling ------------------------------------------------------------------------------------
+def resync(session: Session, row: GoalRow, now: datetime, limits: GoalLimits) -> None:
+    """Drop the goal's pending DMs and schedule afresh from its current spec and zone."""
+    session.execute(
+        delete(CheckinRow).where(
+            CheckinRow.goal_id == row.id, CheckinRow.status == CheckinStatus.PENDING.value
+        )
+    )
+    schedule_next(session, row, now, limits)
+
+
+def schedule_next(session: Session, row: GoalRow, now: datetime, limits: GoalLimits) -> None:
+    """Insert the goal's next pending DM: its next check-in, else its wrap-up."""
+    values = next_row_values(to_goal(row), now, limits)
+    if values is not None:
+        insert_pending(session, [values])
+
+
+def next_row_values(goal: Goal, now: datetime, limits: GoalLimits) -> dict[str, Any] | None:
+    """The goal's next pending row as column values: its next check-in, else its wrap-up."""
+    spec = goal.spec
+    slot = reschedule(spec, goal.tz_name, goal.anchor, goal.last_sent_period, now)
+    if slot is not None:
+        kind, period = CheckinKind.CHECKIN, slot.period
+        due = jittered(slot.at, checkin_key(goal.id, period), limits.jitter_spread_s)
+    else:
+        kind, period = CheckinKind.WRAPUP, spec.end_date
+        due = jittered(wrapup_at(spec, goal.tz_name), wrapup_key(goal.id), limits.jitter_spread_s)
+        due = max(due, now)
+    return {
+        "goal_id": goal.id,
+        "team_id": goal.team_id,
+        "user_id": goal.user_id,
+        "kind": kind.value,
+        "period": period,
+        "status": CheckinStatus.PENDING.value,
+        "due_at": due,
+        "attempts": 0,
+    }
+
+
+def insert_pending(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert pending rows; a (goal, kind, period) that already exists is left as it is."""
+    if not rows:
+        return
+    insert = dialect_insert(session)(CheckinRow.__table__)
+    session.connection().execute(
+        insert.on_conflict_do_nothing(index_elements=["goal_id", "kind", "period"]), list(rows)
+    )
+
+
+def dialect_insert(session: Session) -> Any:
+    """The INSERT construct with ON CONFLICT for the session's database."""
+    name = session.get_bind().dialect.name
+    return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
+# answers ---------------------------------------------------------------------------------------
+def get_checkin(session: Session, checkin_id: int) -> Checkin | None:
+    """The check-in row, or None."""
+    row = session.get(CheckinRow, checkin_id)
+    return to_checkin(row) if row else None
+
+
+def record_answer(
+    session: Session, checkin_id: int, user_id: str, answer: CheckinAnswer, now: datetime
+) -> AnswerResult:
+    """Record the person's answer to a check-in exactly once (compare-and-set on answered_at)."""
+    checkin = session.get(CheckinRow, checkin_id)
+    goal = session.get(GoalRow, checkin.goal_id) if checkin else None
+    if checkin is None or goal is None or checkin.user_id != user_id:
+        return AnswerResult(AnswerVerdict.GOAL_CLOSED, None, None)
+    verdict = judge_answer(GoalStatus(goal.status), checkin.answered_at is not None)
+    if verdict is not AnswerVerdict.RECORD:
+        return AnswerResult(verdict, to_goal(goal), to_checkin(checkin))
+    changed = session.execute(
+        update(CheckinRow)
+        .where(CheckinRow.id == checkin_id, CheckinRow.answered_at.is_(None))
+        .values(answer=answer.value, answered_at=now, status=CheckinStatus.ANSWERED.value)
+    )
+    if _rowcount(changed) == 0:
+        return AnswerResult(AnswerVerdict.ALREADY_ANSWERED, to_goal(goal), to_checkin(checkin))
+    if goal.needs_attention:
+        goal.needs_attention = False
+        goal.updated_at = now
+    session.flush()
+    session.refresh(checkin)
+    return AnswerResult(AnswerVerdict.RECORD, to_goal(goal), to_checkin(checkin))
+
+
+def add_note(session: Session, checkin_id: int, user_id: str, note: str, now: datetime) -> bool:
+    """Attach (or replace) the person's note on a check-in of an open goal."""
+    checkin = session.get(CheckinRow, checkin_id)
+    goal = session.get(GoalRow, checkin.goal_id) if checkin else None
+    if checkin is None or goal is None or checkin.user_id != user_id:
+        return False
+    if not GoalStatus(goal.status).is_open:
+        return False
+    checkin.note = note
+    goal.updated_at = now
+    session.flush()
+    return True
+
+
+def last_answers(session: Session, goal_ids: Iterable[int]) -> dict[int, CheckinRow]:
+    """Each goal's most recently answered check-in."""
+    ids = list(goal_ids)
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(CheckinRow).where(
+            CheckinRow.goal_id.in_(ids),
+            CheckinRow.kind == CheckinKind.CHECKIN.value,
+            CheckinRow.answered_at.is_not(None),
+        )
+    )
+    latest: dict[int, CheckinRow] = {}
+    for row in rows:
+        seen = latest.get(row.goal_id)
+        if seen is None or (row.answered_at or row.due_at) > (seen.answered_at or seen.due_at):
+            latest[row.goal_id] = row
+    return latest
+
+
+def history(session: Session, goal_id: int) -> list[CheckinRecord]:
+    """The goal's sent check-ins, for the accountability rules."""
+    rows = session.scalars(
+        select(CheckinRow).where(
+            CheckinRow.goal_id == goal_id,
+            CheckinRow.kind == CheckinKind.CHECKIN.value,
+            CheckinRow.sent_at.is_not(None),
+        )
+    )
+    return [
+        CheckinRecord(
+            period=row.period,
+            sent_at=row.sent_at,
+            answered_at=row.answered_at,
+            nudged_at=row.nudged_at,
+        )
+        for row in rows
+        if row.sent_at is not None
+    ]
+
+
+def checkins_of(session: Session, goal_id: int) -> list[Checkin]:
+    """Every row of a goal, oldest period first."""
+    rows = session.scalars(
+        select(CheckinRow)
+        .where(CheckinRow.goal_id == goal_id)
+        .order_by(CheckinRow.period, CheckinRow.id)
+    )
+    return [to_checkin(row) for row in rows]
+
+
+def _rowcount(result: Any) -> int:
+    """The number of rows an UPDATE or DELETE touched."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)

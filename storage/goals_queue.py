@@ -1,0 +1,580 @@
+"""The dispatcher's queue: claim due rows under a lease, then record what happened, in batches.
+
+Claiming (`claim_due`) is one statement per batch:
+
+- PostgreSQL: `UPDATE ... WHERE id = ANY(ARRAY(SELECT id ... FOR UPDATE SKIP LOCKED LIMIT n))`:
+  concurrent workers skip each other's rows instead of waiting.
+- SQLite: SQLAlchemy silently drops SKIP LOCKED there, so the UPDATE is a compare-and-set: it
+  repeats the "still due" condition on the rows it changes, and the engine begins every
+  transaction with BEGIN IMMEDIATE, so two claims never interleave.
+
+A row is due when it is `pending` with `due_at <= now`, or `claimed` with an expired lease: a
+crashed worker's rows come back on their own. Every completion is a compare-and-set on
+(`status = 'claimed'`, `lease_owner = me`), so a worker whose lease ran out cannot overwrite the
+result of the worker that took the row over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from bot.goals import CheckinRecord, GoalLimits, GoalStatus, digest_at, resolve_zone
+from storage.goals import (
+    CheckinKind,
+    CheckinRow,
+    CheckinStatus,
+    DigestRow,
+    Goal,
+    GoalRow,
+    dialect_insert,
+    insert_pending,
+    next_row_values,
+    to_goal,
+)
+from storage.types import UTCDateTime
+
+Queue = type[CheckinRow] | type[DigestRow]
+
+
+@dataclass(frozen=True)
+class LastAnswerRow:
+    """A goal's latest answered check-in, as the next check-in shows it."""
+
+    period: date
+    answer: str
+    answered_at: datetime
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A check-in this worker now holds, with what is needed to send it."""
+
+    id: int
+    kind: CheckinKind
+    period: date
+    attempts: int
+    first_claimed_at: datetime
+    lease_expires_at: datetime
+    due_at: datetime
+    goal: Goal
+    last_answer: LastAnswerRow | None
+    unanswered_before: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed row, to be written back in the batch's completion.
+
+    status: `sent` (ts known), `pending` (retry at `due_at`, or released untried when
+    `attempted` is False), `cancelled` or `failed`.
+    """
+
+    id: int
+    status: str
+    due_at: datetime
+    channel: str | None = None
+    ts: str | None = None
+    error: str | None = None
+    attempted: bool = True
+
+
+def _table(model: Queue | type[GoalRow]) -> Table:
+    """The Core table behind a model (for executemany statements)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _pending_due(model: Queue, now: datetime) -> Any:
+    """Pending rows whose time has come."""
+    return and_(model.status == CheckinStatus.PENDING.value, model.due_at <= now)
+
+
+def _lease_expired(model: Queue, now: datetime) -> Any:
+    """Claimed rows whose worker's lease has run out."""
+    return and_(model.status == CheckinStatus.CLAIMED.value, model.lease_expires_at <= now)
+
+
+def claim_due(
+    session: Session, model: Queue, *, owner: str, now: datetime, lease: timedelta, limit: int
+) -> list[int]:
+    """Claim up to `limit` due rows for `owner` until `now + lease`; returns their ids.
+
+    Rows whose lease ran out come first (they have waited longest), then pending rows by due
+    time; each kind is picked through its own index, so a claim never sorts the whole backlog.
+    """
+    claimed = _claim(
+        session,
+        model,
+        _lease_expired(model, now),
+        model.lease_expires_at,
+        owner=owner,
+        now=now,
+        lease=lease,
+        limit=limit,
+    )
+    if len(claimed) < limit:
+        claimed += _claim(
+            session,
+            model,
+            _pending_due(model, now),
+            model.due_at,
+            owner=owner,
+            now=now,
+            lease=lease,
+            limit=limit - len(claimed),
+        )
+    return claimed
+
+
+def _claim(
+    session: Session,
+    model: Queue,
+    condition: Any,
+    order: Any,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+) -> list[int]:
+    """One claiming UPDATE for the rows matching `condition`, oldest `order` first."""
+    table = _table(model)
+    values = {
+        "status": CheckinStatus.CLAIMED.value,
+        "lease_owner": owner,
+        "lease_expires_at": now + lease,
+        "attempts": model.attempts + 1,
+        "first_claimed_at": func.coalesce(model.first_claimed_at, now),
+    }
+    pick = select(model.id).where(condition).order_by(order).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        # ARRAY(subquery) is evaluated once, then rows are found by primary key: no join plan
+        # that scans the whole table, and SKIP LOCKED lets other workers take the next rows.
+        locked = pick.with_for_update(skip_locked=True).scalar_subquery()
+        where = table.c.id == any_(func.array(locked))
+    else:
+        where = and_(table.c.id.in_(pick.scalar_subquery()), condition)
+    stmt = update(table).where(where).values(values).returning(table.c.id)
+    return [int(row_id) for row_id in session.execute(stmt).scalars()]
+
+
+def load_claimed(session: Session, ids: Sequence[int]) -> list[Claimed]:
+    """The claimed check-ins with their goals and each goal's last answer (three queries)."""
+    if not ids:
+        return []
+    checkins = _table(CheckinRow)
+    rows = session.execute(select(checkins).where(checkins.c.id.in_(list(ids)))).all()
+    goals_table = _table(GoalRow)
+    goal_ids = {row.goal_id for row in rows}
+    goals = {
+        goal.id: to_goal(goal)
+        for goal in session.execute(
+            select(goals_table).where(goals_table.c.id.in_(list(goal_ids)))
+        ).all()
+    }
+    answers = _last_answers(session, goal_ids)
+    claimed = []
+    for row in rows:
+        goal = goals[row.goal_id]
+        last = answers.get(goal.id)
+        previous = goal.last_sent_period
+        claimed.append(
+            Claimed(
+                id=row.id,
+                kind=CheckinKind(row.kind),
+                period=row.period,
+                attempts=row.attempts,
+                first_claimed_at=row.first_claimed_at or row.due_at,
+                lease_expires_at=row.lease_expires_at or row.due_at,
+                due_at=row.due_at,
+                goal=goal,
+                last_answer=last,
+                unanswered_before=previous is not None and (last is None or last.period < previous),
+            )
+        )
+    return claimed
+
+
+def _last_answers(session: Session, goal_ids: set[int]) -> dict[int, LastAnswerRow]:
+    """Each goal's latest answered check-in (one query for the batch)."""
+    if not goal_ids:
+        return {}
+    rows = session.execute(
+        select(
+            CheckinRow.goal_id,
+            CheckinRow.period,
+            CheckinRow.answer,
+            CheckinRow.answered_at,
+            CheckinRow.note,
+        ).where(
+            CheckinRow.goal_id.in_(list(goal_ids)),
+            CheckinRow.kind == CheckinKind.CHECKIN.value,
+            CheckinRow.answered_at.is_not(None),
+        )
+    ).all()
+    latest: dict[int, LastAnswerRow] = {}
+    for goal_id, period, answer, answered_at, note in rows:
+        seen = latest.get(goal_id)
+        if seen is None or period > seen.period:
+            latest[goal_id] = LastAnswerRow(period, answer, answered_at, note)
+    return latest
+
+
+def _update_many(
+    session: Session,
+    table: Table,
+    columns: Sequence[tuple[str, Any]],
+    rows: Sequence[Sequence[Any]],
+    build: Any,
+) -> None:
+    """Run `build(src, match)` as one prepared UPDATE executed for every row (executemany)."""
+    if not rows:
+        return
+    src = {name: bindparam(f"b_{name}", type_=type_) for name, type_ in columns}
+    params = [
+        {f"b_{name}": value for (name, _), value in zip(columns, row, strict=True)} for row in rows
+    ]
+    session.connection().execute(build(src, table.c.id == src["id"]), params)
+
+
+def complete(
+    session: Session,
+    model: Queue,
+    outcomes: Sequence[Outcome],
+    *,
+    owner: str,
+    now: datetime,
+) -> None:
+    """Write back a batch's outcomes (compare-and-set on the lease owner), one statement."""
+    table = _table(model)
+    columns = [
+        ("id", Integer()),
+        ("status", String()),
+        ("due_at", UTCDateTime()),
+        ("channel", String()),
+        ("ts", String()),
+        ("sent_at", UTCDateTime()),
+        ("error", String()),
+        ("untried", Integer()),
+    ]
+    rows = [
+        (
+            outcome.id,
+            outcome.status,
+            outcome.due_at,
+            outcome.channel,
+            outcome.ts,
+            now if outcome.status == CheckinStatus.SENT.value else None,
+            outcome.error,
+            0 if outcome.attempted else 1,
+        )
+        for outcome in outcomes
+    ]
+
+    def build(src: dict[str, Any], match: Any) -> Any:
+        return (
+            update(table)
+            .where(
+                match,
+                table.c.status == CheckinStatus.CLAIMED.value,
+                table.c.lease_owner == owner,
+            )
+            .values(
+                status=src["status"],
+                due_at=src["due_at"],
+                channel=src["channel"],
+                ts=src["ts"],
+                sent_at=src["sent_at"],
+                last_error=src["error"],
+                attempts=table.c.attempts - src["untried"],
+                lease_owner=None,
+                lease_expires_at=None,
+            )
+        )
+
+    _update_many(session, table, columns, rows, build)
+
+
+def advance_goals(
+    session: Session,
+    sent: Sequence[tuple[Claimed, Outcome]],
+    *,
+    now: datetime,
+    limits: GoalLimits,
+    coach_zones: dict[str, str],
+) -> None:
+    """After sends: move each goal on (last period, DM channel, review), schedule its next DM."""
+    if not sent:
+        return
+    goals = _table(GoalRow)
+    rows = []
+    following: list[dict[str, Any] | None] = []
+    digests: list[dict[str, Any]] = []
+    for claimed, outcome in sent:
+        is_checkin = claimed.kind is CheckinKind.CHECKIN
+        review_at = None
+        if is_checkin:
+            review_at = now if claimed.unanswered_before else now + limits.nudge_after
+        rows.append(
+            (claimed.goal.id, claimed.period if is_checkin else None, outcome.channel, review_at)
+        )
+        if not is_checkin:
+            continue
+        following.append(_following(claimed, now, limits))
+        coach = claimed.goal.spec.coach_id
+        if coach is not None:
+            digests.append(
+                _digest_values(claimed, coach, now, limits.digest_local_time, coach_zones)
+            )
+    columns = [
+        ("id", Integer()),
+        ("period", Date()),
+        ("channel", String()),
+        ("review_at", UTCDateTime()),
+    ]
+
+    def build(src: dict[str, Any], match: Any) -> Any:
+        last = goals.c.last_sent_period
+        period = src["period"]
+        newer = and_(period.is_not(None), or_(last.is_(None), last < period))
+        return (
+            update(goals)
+            .where(match)
+            .values(
+                last_sent_period=case((newer, period), else_=last),
+                dm_channel=func.coalesce(src["channel"], goals.c.dm_channel),
+                review_at=src["review_at"],
+            )
+        )
+
+    _update_many(session, goals, columns, rows, build)
+    insert_pending(session, [values for values in following if values is not None])
+    _insert_digests(session, digests)
+
+
+def _following(claimed: Claimed, now: datetime, limits: GoalLimits) -> dict[str, Any] | None:
+    """The row after the one just sent, computed from the goal as it now stands."""
+    goal = claimed.goal
+    last = max(claimed.period, goal.last_sent_period or claimed.period)
+    return next_row_values(replace(goal, last_sent_period=last), now, limits)
+
+
+def _digest_values(
+    claimed: Claimed, coach: str, now: datetime, digest_time: time, coach_zones: dict[str, str]
+) -> dict[str, Any]:
+    """The coach's digest row for the day of this check-in."""
+    zone = resolve_zone(coach_zones.get(coach) or claimed.goal.tz_name).zone
+    at = digest_at(claimed.period, zone, digest_time)
+    # A check-in sent after the digest hour still gets a couple of hours to be answered.
+    return {
+        "team_id": claimed.goal.team_id,
+        "coach_id": coach,
+        "day": claimed.period,
+        "status": CheckinStatus.PENDING.value,
+        "due_at": max(at, now + timedelta(hours=2)),
+        "attempts": 0,
+    }
+
+
+def _insert_digests(session: Session, rows: list[dict[str, Any]]) -> None:
+    """One digest row per (coach, day); later check-ins of the same day join the same row."""
+    if not rows:
+        return
+    insert = dialect_insert(session)(DigestRow)
+    session.execute(
+        insert.on_conflict_do_nothing(index_elements=["team_id", "coach_id", "day"]), rows
+    )
+
+
+# digests ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ClaimedDigest:
+    """A coach digest this worker holds."""
+
+    id: int
+    team_id: str
+    coach_id: str
+    day: date
+    attempts: int
+    first_claimed_at: datetime
+    lease_expires_at: datetime
+    due_at: datetime
+    channel: str | None
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """One coachee goal's check-in of the digest day."""
+
+    coachee_id: str
+    goal_title: str
+    answer: str | None
+    note: str | None
+
+
+def load_digests(session: Session, ids: Sequence[int]) -> list[ClaimedDigest]:
+    """The claimed digest rows."""
+    if not ids:
+        return []
+    rows = session.scalars(select(DigestRow).where(DigestRow.id.in_(list(ids))))
+    return [
+        ClaimedDigest(
+            id=row.id,
+            team_id=row.team_id,
+            coach_id=row.coach_id,
+            day=row.day,
+            attempts=row.attempts,
+            first_claimed_at=row.first_claimed_at or row.due_at,
+            lease_expires_at=row.lease_expires_at or row.due_at,
+            due_at=row.due_at,
+            channel=row.channel,
+        )
+        for row in rows
+    ]
+
+
+def digest_lines(session: Session, digest: ClaimedDigest) -> list[DigestLine]:
+    """The coach's coachees' check-ins of the digest day, on goals still open."""
+    rows = session.execute(
+        select(GoalRow.user_id, GoalRow.title, CheckinRow.answer, CheckinRow.note)
+        .join(CheckinRow, CheckinRow.goal_id == GoalRow.id)
+        .where(
+            GoalRow.team_id == digest.team_id,
+            GoalRow.coach_id == digest.coach_id,
+            GoalRow.status.in_([GoalStatus.ACTIVE.value, GoalStatus.PAUSED.value]),
+            CheckinRow.kind == CheckinKind.CHECKIN.value,
+            CheckinRow.period == digest.day,
+            CheckinRow.sent_at.is_not(None),
+        )
+    ).all()
+    return [DigestLine(user_id, title, answer, note) for user_id, title, answer, note in rows]
+
+
+# accountability reviews ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Review:
+    """A goal due a look by the accountability rules, with its check-in history."""
+
+    goal: Goal
+    history: list[CheckinRecord]
+    newest_checkin_id: int | None
+
+
+def due_reviews(session: Session, now: datetime, limit: int) -> list[Review]:
+    """Active goals whose review time has come, locked for this transaction."""
+    query = (
+        select(GoalRow)
+        .where(GoalRow.review_at <= now, GoalRow.status == GoalStatus.ACTIVE.value)
+        .order_by(GoalRow.review_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    goals = list(session.scalars(query))
+    if not goals:
+        return []
+    by_goal: dict[int, list[CheckinRow]] = {goal.id: [] for goal in goals}
+    rows = session.scalars(
+        select(CheckinRow).where(
+            CheckinRow.goal_id.in_(list(by_goal)),
+            CheckinRow.kind == CheckinKind.CHECKIN.value,
+            CheckinRow.sent_at.is_not(None),
+        )
+    )
+    for row in rows:
+        by_goal[row.goal_id].append(row)
+    reviews = []
+    for goal in goals:
+        sent = sorted(by_goal[goal.id], key=lambda row: row.sent_at or now)
+        reviews.append(
+            Review(
+                goal=to_goal(goal),
+                history=[
+                    CheckinRecord(
+                        period=row.period,
+                        sent_at=row.sent_at or now,
+                        answered_at=row.answered_at,
+                        nudged_at=row.nudged_at,
+                    )
+                    for row in sent
+                ],
+                newest_checkin_id=sent[-1].id if sent else None,
+            )
+        )
+    return reviews
+
+
+def set_review(session: Session, goal_id: int, at: datetime | None) -> None:
+    """When the accountability rules should look at the goal again (None: not until a send)."""
+    session.execute(update(GoalRow).where(GoalRow.id == goal_id).values(review_at=at))
+
+
+def mark_nudged(session: Session, checkin_id: int, now: datetime) -> bool:
+    """Record a nudge once (compare-and-set): True when this call is the one to send it."""
+    result = session.execute(
+        update(CheckinRow)
+        .where(
+            CheckinRow.id == checkin_id,
+            CheckinRow.nudged_at.is_(None),
+            CheckinRow.answered_at.is_(None),
+        )
+        .values(nudged_at=now)
+    )
+    return int(getattr(result, "rowcount", 0)) == 1
+
+
+def set_needs_attention(session: Session, goal_id: int, on: bool, now: datetime) -> None:
+    """Set or clear the goal's "needs attention" flag."""
+    session.execute(
+        update(GoalRow).where(GoalRow.id == goal_id).values(needs_attention=on, updated_at=now)
+    )
+
+
+# time zones ------------------------------------------------------------------------------------
+def goals_needing_zone(
+    session: Session, now: datetime, *, max_age: timedelta, horizon: timedelta, limit: int
+) -> list[tuple[int, str, str]]:
+    """(goal id, team, user) of active goals due soon whose zone was checked long ago."""
+    rows = session.execute(
+        select(GoalRow.id, GoalRow.team_id, GoalRow.user_id)
+        .join(CheckinRow, CheckinRow.goal_id == GoalRow.id)
+        .where(
+            GoalRow.status == GoalStatus.ACTIVE.value,
+            GoalRow.tz_checked_at < now - max_age,
+            CheckinRow.status == CheckinStatus.PENDING.value,
+            CheckinRow.due_at <= now + horizon,
+        )
+        .order_by(CheckinRow.due_at)
+        .limit(limit)
+    ).all()
+    return [(int(goal_id), team, user) for goal_id, team, user in rows]
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    """How many check-in rows are in each status (for the CLI and the benchmark)."""
+    rows = session.execute(
+        select(CheckinRow.status, func.count(literal_column("*"))).group_by(CheckinRow.status)
+    ).all()
+    return {str(status): int(count) for status, count in rows}
