@@ -144,3 +144,15 @@ def test_two_practices_named_in_order_with_their_parts() -> None:
         pytest.skip("classifier did not see two practices here")
     rendered = _text(answer_blocks(g, parse_resources({}), ALL_ACTIONS))
     assert "then" in rendered
+
+
+def test_answer_buttons_open_the_real_modals(bot: RunningBot) -> None:
+    bot.slack.add_user("U0ALICE", tz="Europe/Berlin")
+    coaching = bot.http.command("U0ALICE", COACHING).json()
+    assert ids.GOAL_NEW_ACTION in _action_ids(coaching)
+    mentoring = bot.http.command("U0ALICE", MENTORING).json()
+    assert {ids.MENTOR_REQUEST_ACTION, ids.MENTOR_SIGNUP_ACTION} <= set(_action_ids(mentoring))
+    for action_id in (ids.GOAL_NEW_ACTION, ids.MENTOR_REQUEST_ACTION, ids.MENTOR_SIGNUP_ACTION):
+        before = len(bot.slack.ok_calls("views.open"))
+        assert bot.http.block_action("U0ALICE", action_id).status == 200
+        assert bot.slack.wait_for(lambda s, n=before: len(s.ok_calls("views.open")) == n + 1)
