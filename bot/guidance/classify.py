@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from itertools import compress, count
+from typing import NamedTuple
 
 from bot.guidance import wording
 from bot.guidance.escalate import ESCALATE_KEY_WORDS, EscalateDetector, EscalateFinding
@@ -21,7 +21,7 @@ from bot.guidance.lexicon import (
     SITUATION_WORDS,
     Signal,
 )
-from bot.guidance.matcher import Hit, PhraseIndex, Tokens, TypoMender, tokenize
+from bot.guidance.matcher import Hit, Memo, PhraseIndex, Tokens, TypoMender, norm_word, tokenize
 from bot.guidance.model import (
     GUIDANCE_PRACTICES,
     Dimension,
@@ -44,15 +44,21 @@ MAX_REASONS = 4
 STRONG = 2.5
 _ASKS = (Dimension.WHAT_CHANGES, Dimension.BUILT_ON)
 MAX_QUOTE = 80
+# Distinct raw words whose normalised, mended form is remembered.
+WORD_CACHE = 16384
 
 
-@dataclass(frozen=True, slots=True)
-class _Scored:
-    """Evidence and the capped score of one practice."""
+# One signal found in the text, not yet quoted: practice, dimension, weight, gloss, start, end.
+# Evidence objects (with quotes) are built only for the practices an answer shows.
+_Found = tuple[Practice, Dimension, float, str, int, int]
+
+
+class _Scored(NamedTuple):
+    """The signals found for one practice and its capped score."""
 
     practice: Practice
     score: float
-    evidence: tuple[Evidence, ...]
+    found: tuple[_Found, ...]
 
 
 class Classifier:
@@ -63,12 +69,14 @@ class Classifier:
         self._escalate = EscalateDetector()
         self._practice = PhraseIndex(PRACTICE_PHRASES)
         known = self._escalate.vocabulary() | self._practice.vocabulary()
-        self._mender = TypoMender((*ESCALATE_KEY_WORDS, *PRACTICE_KEY_WORDS), known)
+        mender = TypoMender((*ESCALATE_KEY_WORDS, *PRACTICE_KEY_WORDS), known)
+        words: Memo[str, str] = Memo(lambda w: mender.mend(norm_word(w)), WORD_CACHE)
+        self._word = words.__getitem__
 
     def classify(self, text: str) -> Guidance:
         """Name the practice that fits a described situation, with reasons."""
         clean = strip_slack_markup(text)
-        tokens = tokenize(clean, self._mender.mend)
+        tokens = tokenize(clean, self._word)
         if not tokens.words:
             return _unclear(UnclearKind.EMPTY if not clean.strip() else UnclearKind.NO_SITUATION)
         finding = self._escalate.detect(tokens)
@@ -76,7 +84,7 @@ class Classifier:
             return _escalate(finding, tokens)
         if _is_other_language(tokens):
             return _unclear(UnclearKind.OTHER_LANGUAGE)
-        if all(w in GREETINGS for w in tokens.words):
+        if all(map(GREETINGS.__contains__, tokens.words)):
             return _unclear(UnclearKind.GREETING)
         if len(tokens.words) < MIN_WORDS:
             return _unclear(UnclearKind.TOO_SHORT)
@@ -88,16 +96,18 @@ class Classifier:
 
     def _score(self, tokens: Tokens) -> list[_Scored]:
         """Score each guidance practice, best first (ties keep the model's order)."""
-        hits = _longest_only(self._practice.find(tokens))
-        evidence = [_evidence(hit) for hit in hits]
-        evidence.extend(_pronoun_evidence(tokens))
-        scored = [_total(p, evidence) for p in GUIDANCE_PRACTICES]
+        found: list[_Found] = [
+            (s.practice, s.dimension, s.weight, s.gloss, start, end)
+            for s, start, end in _longest_only(self._practice.find(tokens))
+        ]
+        found.extend(_pronoun_found(tokens.words))
+        scored = [_total(p, found) for p in GUIDANCE_PRACTICES]
         return sorted(scored, key=lambda s: -s.score)
 
 
 def _longest_only(hits: list[Hit[Signal]]) -> list[Hit[Signal]]:
     """Drop a hit that lies inside a longer one (longest phrase wins)."""
-    ordered = sorted(hits, key=lambda h: (h.start, -(h.end - h.start)))
+    ordered = sorted(hits, key=lambda h: (h.start, h.start - h.end))
     kept: list[Hit[Signal]] = []
     reach = -1
     for hit in ordered:
@@ -108,45 +118,37 @@ def _longest_only(hits: list[Hit[Signal]]) -> list[Hit[Signal]]:
     return kept
 
 
-def _evidence(hit: Hit[Signal]) -> Evidence:
-    """Turn a phrase hit into evidence; the quote is filled in only if it is shown."""
-    signal = hit.payload
-    return Evidence(
-        signal.practice, signal.dimension, "", signal.weight, signal.gloss, hit.start, hit.end
+def _quoted(scored: _Scored, tokens: Tokens) -> tuple[Evidence, ...]:
+    """Build the evidence of a practice that is shown, quoting the user's words."""
+    return tuple(
+        Evidence(practice, dimension, _quote(tokens, start, end), weight, gloss, start, end)
+        for practice, dimension, weight, gloss, start, end in scored.found
     )
 
 
-def _quoted(scored: _Scored, tokens: Tokens) -> _Scored:
-    """Fill in the user's words for each piece of evidence of a practice that is shown."""
-    evidence = tuple(_with_quote(e, tokens) for e in scored.evidence)
-    return _Scored(scored.practice, scored.score, evidence)
+def _quote(tokens: Tokens, start: int, end: int) -> str:
+    """Quote the words behind one signal (a lone word keeps a neighbour each side)."""
+    end = min(end, len(tokens.words))
+    reach = 1 if end - start == 1 else 0
+    return _short(tokens.context_quote(start, end, reach))
 
 
-def _with_quote(e: Evidence, tokens: Tokens) -> Evidence:
-    """Quote the words behind one piece of evidence (a lone word keeps a neighbour each side)."""
-    if e.quote:
-        return e
-    end = min(e.end, len(tokens.words))
-    reach = 1 if end - e.position == 1 else 0
-    quote = _short(tokens.context_quote(e.position, end, reach))
-    return replace(e, quote=quote)
-
-
-def _pronoun_evidence(tokens: Tokens) -> Iterable[Evidence]:
+def _pronoun_found(words: tuple[str, ...]) -> list[_Found]:
     """Weigh "I/my" against "we/our" for the whose-change dimension."""
-    singular = [i for i, w in enumerate(tokens.words) if w in SINGULAR]
-    plural = [i for i, w in enumerate(tokens.words) if w in PLURAL]
-    if len(plural) > len(singular):
-        weight = min(4.0, 1.5 * (len(plural) - len(singular)) + 0.5)
-        yield Evidence(
-            Practice.CONSULTING, Dimension.WHOSE_CHANGE, "", weight, ORG.gloss, *_around(plural[0])
-        )
-        return
-    if singular and len(singular) > len(plural):
-        weight = min(1.5, 0.3 * (len(singular) - len(plural)))
-        span = _around(singular[0])
-        for practice, gloss in ((Practice.COACHING, SELF.gloss), (Practice.MENTORING, PERSONAL)):
-            yield Evidence(practice, Dimension.WHOSE_CHANGE, "", weight, gloss, *span)
+    singular = sum(map(SINGULAR.__contains__, words))
+    plural = sum(map(PLURAL.__contains__, words))
+    if plural > singular:
+        weight = min(4.0, 1.5 * (plural - singular) + 0.5)
+        first = next(compress(count(), map(PLURAL.__contains__, words)))
+        return [(Practice.CONSULTING, Dimension.WHOSE_CHANGE, weight, ORG.gloss, *_around(first))]
+    if singular and singular > plural:
+        weight = min(1.5, 0.3 * (singular - plural))
+        start, end = _around(next(compress(count(), map(SINGULAR.__contains__, words))))
+        return [
+            (Practice.COACHING, Dimension.WHOSE_CHANGE, weight, SELF.gloss, start, end),
+            (Practice.MENTORING, Dimension.WHOSE_CHANGE, weight, PERSONAL, start, end),
+        ]
+    return []
 
 
 def _around(index: int) -> tuple[int, int]:
@@ -154,12 +156,12 @@ def _around(index: int) -> tuple[int, int]:
     return index, index + 3
 
 
-def _total(practice: Practice, evidence: list[Evidence]) -> _Scored:
-    """Sum a practice's evidence, capping each dimension so that breadth beats repetition."""
-    mine = tuple(e for e in evidence if e.practice is practice)
+def _total(practice: Practice, found: list[_Found]) -> _Scored:
+    """Sum a practice's signals, capping each dimension so that breadth beats repetition."""
+    mine = tuple(f for f in found if f[0] is practice)
     per_dimension: dict[Dimension, float] = {}
-    for e in mine:
-        per_dimension[e.dimension] = per_dimension.get(e.dimension, 0.0) + e.weight
+    for f in mine:
+        per_dimension[f[1]] = per_dimension.get(f[1], 0.0) + f[2]
     score = sum(min(DIMENSION_CAP, v) for v in per_dimension.values())
     if practice is Practice.CONSULTING and Dimension.WHOSE_CHANGE not in per_dimension:
         # Consulting changes an organisation; with no team or "we" in sight it fits less.
@@ -169,35 +171,38 @@ def _total(practice: Practice, evidence: list[Evidence]) -> _Scored:
 
 def _fallback(tokens: Tokens, scored: list[_Scored]) -> Guidance | None:
     """Lean on "I" versus "we" when a real situation carries only faint signals."""
-    if len(tokens.words) < FALLBACK_WORDS or not any(w in SITUATION_WORDS for w in tokens.words):
+    if len(tokens.words) < FALLBACK_WORDS or SITUATION_WORDS.isdisjoint(tokens.words):
         return None
-    weak = [s for s in scored if s.evidence]
+    weak = [s for s in scored if s.found]
     if not weak:
         return None
-    best = _quoted(weak[0], tokens)
+    evidence = _quoted(weak[0], tokens)
     return Guidance(
-        practice=best.practice,
+        practice=weak[0].practice,
         confidence=0.3,
         confidence_label="mixed",
-        reasons=_reasons(best, 2),
-        evidence=best.evidence,
+        reasons=_reasons(evidence, 2),
+        evidence=evidence,
     )
 
 
 def _answer(scored: list[_Scored], tokens: Tokens) -> Guidance:
     """Build the answer for one or two fitting practices."""
-    first, second = _quoted(scored[0], tokens), _quoted(scored[1], tokens)
+    first, second = scored[0], scored[1]
     two = second.score >= ALSO_MIN and second.score >= ALSO_RATIO * first.score
     if two and _first_said(second) < _first_said(first):
         # Both fit strongly: name them in the order the person brought them up.
         first, second = second, first
     confidence = _confidence(scored[0].score, scored[1].score, scored[2].score)
     label = "mixed" if two else _label(confidence)
-    reasons = _reasons(first, MAX_REASONS - (1 if two else 0))
+    evidence = _quoted(first, tokens)
+    reasons = _reasons(evidence, MAX_REASONS - (1 if two else 0))
     split: tuple[SplitPart, ...] = ()
     if two:
-        reasons = (*reasons, *_reasons(second, 1))
-        split = (_split_part(first), _split_part(second))
+        also = _quoted(second, tokens)
+        reasons = (*reasons, *_reasons(also, 1))
+        split = (_split_part(first.practice, evidence), _split_part(second.practice, also))
+        evidence += also
     return Guidance(
         practice=first.practice,
         also=second.practice if two else None,
@@ -205,14 +210,14 @@ def _answer(scored: list[_Scored], tokens: Tokens) -> Guidance:
         confidence_label=label,
         reasons=reasons,
         split=split,
-        evidence=first.evidence + (second.evidence if two else ()),
+        evidence=evidence,
     )
 
 
 def _first_said(scored: _Scored) -> int:
     """Where the person first asks for this practice (what changes, what it's built on)."""
-    asks = [e.position for e in scored.evidence if e.weight >= STRONG and e.dimension in _ASKS]
-    return min(asks, default=min(e.position for e in scored.evidence))
+    asks = [f[4] for f in scored.found if f[2] >= STRONG and f[1] in _ASKS]
+    return min(asks, default=min(f[4] for f in scored.found))
 
 
 def _confidence(top: float, runner_up: float, third: float) -> float:
@@ -231,10 +236,10 @@ def _label(confidence: float) -> str:
     return "mixed"
 
 
-def _reasons(scored: _Scored, limit: int) -> tuple[str, ...]:
+def _reasons(evidence: tuple[Evidence, ...], limit: int) -> tuple[str, ...]:
     """One sentence per dimension, strongest first, quoting the user's words."""
     by_dimension: dict[Dimension, list[Evidence]] = {}
-    for e in scored.evidence:
+    for e in evidence:
         by_dimension.setdefault(e.dimension, []).append(e)
     ranked = sorted(by_dimension.items(), key=lambda kv: -sum(e.weight for e in kv[1]))
     return tuple(
@@ -254,11 +259,11 @@ def _quotes(items: list[Evidence]) -> tuple[str, ...]:
     return tuple(quotes)
 
 
-def _split_part(scored: _Scored) -> SplitPart:
+def _split_part(practice: Practice, evidence: tuple[Evidence, ...]) -> SplitPart:
     """Say which words of the situation point to this practice."""
-    strongest = max(scored.evidence, key=lambda e: e.weight)
-    sentence = wording.split(scored.practice, strongest.quote, strongest.gloss)
-    return SplitPart(scored.practice, strongest.quote, sentence)
+    strongest = max(evidence, key=lambda e: e.weight)
+    sentence = wording.split(practice, strongest.quote, strongest.gloss)
+    return SplitPart(practice, strongest.quote, sentence)
 
 
 def _escalate(finding: EscalateFinding, tokens: Tokens) -> Guidance:
@@ -288,11 +293,10 @@ def _unclear(kind: UnclearKind) -> Guidance:
 def _is_other_language(tokens: Tokens) -> bool:
     """Tell whether the text reads as another language (few English words, or non-Latin)."""
     words = tokens.words
-    latin = sum(1 for w in words if w.isascii())
+    latin = sum(map(str.isascii, words))
     if latin * 2 < len(words):
         return True
-    english = sum(1 for w in words if w in ENGLISH_FUNCTION_WORDS)
-    return len(words) >= 6 and english == 0
+    return len(words) >= 6 and ENGLISH_FUNCTION_WORDS.isdisjoint(words)
 
 
 def _short(quote: str) -> str:

@@ -6,9 +6,12 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from itertools import accumulate, compress
+from typing import Generic, NamedTuple, TypeVar
 
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 # Slack's limit for a slash command is 4,000 characters; longer text is cut, not refused.
 MAX_CHARS = 6000
@@ -19,12 +22,34 @@ _PREFIX_KEY = 4
 _SHORT_KEY = 3
 _MIN_MEND = 7
 _MIN_KEY = 8
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# Per-word results are remembered (bounded): vocabulary repeats, so most words cost one probe.
+_HEAD_CACHE = 16384
+_PAIR_CACHE = 32768
+# The capturing group makes re.split alternate gap, word, gap, ..., word, gap.
+_TOKEN_SPLIT = re.compile(r"([^\W_]+(?:['’][^\W_]+)*)")
 _CLAUSE_BREAK = re.compile(r"[.;!?\n]|,\s|\s-\s|\s—\s")
 
 
-@dataclass(frozen=True, slots=True)
-class Tokens:
+class Memo(dict[K, V]):
+    """A bounded dict that computes a missing value on first lookup (a pure function's cache)."""
+
+    def __init__(self, compute: Callable[[K], V], limit: int) -> None:
+        """Remember at most `limit` results of `compute`."""
+        super().__init__()
+        self._compute = compute
+        self._limit = limit
+
+    def __missing__(self, key: K) -> V:
+        """Compute, remember and return the value for a key not seen yet."""
+        value = self._compute(key)
+        if len(self) >= self._limit:
+            # Starting afresh keeps memory bounded; answers never depend on what is cached.
+            self.clear()
+        self[key] = value
+        return value
+
+
+class Tokens(NamedTuple):
     """The words of a text, lower-cased for matching, with their character spans."""
 
     text: str
@@ -64,19 +89,17 @@ def norm_word(word: str) -> str:
     return _CONTRACTIONS.get(lowered, lowered).replace("'", "")
 
 
-def tokenize(text: str, mend: Callable[[str], str] | None = None) -> Tokens:
-    """Split text into words (capped), mending known misspellings of key words."""
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for m in _TOKEN.finditer(text, 0, MAX_CHARS):
-        word = norm_word(m.group())
-        if mend is not None:
-            word = mend(word)
-        words.append(word)
-        starts.append(m.start())
-        ends.append(m.end())
-    return Tokens(text, tuple(words), tuple(starts), tuple(ends))
+def tokenize(text: str, word: Callable[[str], str] = norm_word) -> Tokens:
+    """Split text into words (capped), each normalised by `word` (which may also mend typos)."""
+    pieces = _TOKEN_SPLIT.split(text[:MAX_CHARS])
+    # Word k is piece 2k+1; its span runs between the running lengths around it.
+    offsets = list(accumulate(map(len, pieces), initial=0))
+    return Tokens(
+        text,
+        tuple(map(word, pieces[1::2])),
+        tuple(offsets[1:-1:2]),
+        tuple(offsets[2::2]),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,13 +125,18 @@ class Entry(Generic[T]):
     payload: T
 
 
-@dataclass(frozen=True, slots=True)
-class Hit(Generic[T]):
+class Hit(NamedTuple, Generic[T]):
     """Where a phrase matched, in token positions."""
 
     payload: T
     start: int
     end: int
+
+
+# A phrase that survived its first two words: payload, elements, its length in words when those
+# words settle the match (else 0), and the element to go on matching from.
+_Survivor = tuple[T, tuple[Element, ...], int, int]
+_END = ""  # stands for "no next word"; a token is never empty
 
 
 class PhraseIndex(Generic[T]):
@@ -130,6 +158,8 @@ class PhraseIndex(Generic[T]):
                 self._add(Entry(_compile(" ".join(words)), payload))
         for (head, payload), seconds in pairs.items():
             self._add(Entry(_compile(f"{head} {'|'.join(seconds)}"), payload))
+        self._heads = Memo(self._heads_of, _HEAD_CACHE)
+        self._survivors = Memo(self._survivors_of, _PAIR_CACHE)
 
     def _add(self, entry: Entry[T]) -> None:
         """Index one compiled phrase by its first element."""
@@ -146,29 +176,44 @@ class PhraseIndex(Generic[T]):
         return frozenset(self._exact)
 
     def find(self, tokens: Tokens) -> list[Hit[T]]:
-        """Return every phrase occurrence, in text order."""
+        """Return every phrase occurrence, in text order (then in lexicon order)."""
         words = tokens.words
+        last = len(words) - 1
         hits: list[Hit[T]] = []
-        exact, prefix = self._exact, self._prefix
-        for i, word in enumerate(words):
-            candidates = exact.get(word)
-            if candidates:
-                _collect(candidates, words, i, hits)
-            candidates = prefix.get(word[:_PREFIX_KEY])
-            if candidates:
-                _collect(candidates, words, i, hits)
-            candidates = prefix.get(word[:_SHORT_KEY])
-            if candidates:
-                _collect(candidates, words, i, hits)
+        survivors = self._survivors
+        # Only words that can start a phrase are visited; most words start none.
+        for i in compress(range(last + 1), map(self._heads.__getitem__, words)):
+            pair = (words[i], words[i + 1] if i < last else _END)
+            for payload, elements, size, k in survivors[pair]:
+                end = i + size if size else _match(elements, k, words, i + k)
+                if end >= 0:
+                    hits.append(Hit(payload, i, end))
         return hits
 
+    def _heads_of(self, word: str) -> tuple[Entry[T], ...]:
+        """Return the phrases that start with this word, in the order they are tried."""
+        tried = (
+            *self._exact.get(word, ()),
+            *self._prefix.get(word[:_PREFIX_KEY], ()),
+            *self._prefix.get(word[:_SHORT_KEY], ()),
+        )
+        return tuple(e for e in tried if _element_fits(e.elements[0], word))
 
-def _collect(candidates: list[Entry[T]], words: Sequence[str], i: int, hits: list[Hit[T]]) -> None:
-    """Try each candidate phrase at position i."""
-    for entry in candidates:
-        end = _match(entry.elements, 0, words, i)
-        if end >= 0:
-            hits.append(Hit(entry.payload, i, end))
+    def _survivors_of(self, pair: tuple[str, str]) -> tuple[_Survivor[T], ...]:
+        """Return the phrases whose first two elements accept a word and the next one."""
+        word, following = pair
+        kept: list[_Survivor[T]] = []
+        for entry in self._heads[word]:
+            elements, payload = entry.elements, entry.payload
+            if len(elements) == 1:
+                kept.append((payload, elements, 1, 0))
+                continue
+            second = elements[1]
+            if second == GAP:
+                kept.append((payload, elements, 0, 1))
+            elif following != _END and _element_fits(second, following):
+                kept.append((payload, elements, 2 if len(elements) == 2 else 0, 2))
+        return tuple(kept)
 
 
 def _compile(phrase: str) -> tuple[Element, ...]:
