@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from itertools import compress, count
+from itertools import compress, count, repeat
 from typing import NamedTuple
 
 from bot.guidance import wording
@@ -96,13 +96,19 @@ class Classifier:
 
     def _score(self, tokens: Tokens) -> list[_Scored]:
         """Score each guidance practice, best first (ties keep the model's order)."""
-        found: list[_Found] = [
-            (s.practice, s.dimension, s.weight, s.gloss, start, end)
-            for s, start, end in _longest_only(self._practice.find(tokens))
-        ]
-        found.extend(_pronoun_found(tokens.words))
-        scored = [_total(p, found) for p in GUIDANCE_PRACTICES]
-        return sorted(scored, key=lambda s: -s.score)
+        found: dict[Practice, list[_Found]] = {p: [] for p in GUIDANCE_PRACTICES}
+        for s, start, end in _longest_only(self._practice.find(tokens)):
+            found[s.practice].append((s.practice, s.dimension, s.weight, s.gloss, start, end))
+        for f in _pronoun_found(tokens.words):
+            found[f[0]].append(f)
+        scored = [_total(p, tuple(mine)) for p, mine in found.items()]
+        # A stable sort, so ties keep the model's order.
+        return sorted(scored, key=_score_of, reverse=True)
+
+
+def _score_of(scored: _Scored) -> float:
+    """Sort key: a practice's score."""
+    return scored.score
 
 
 def _longest_only(hits: list[Hit[Signal]]) -> list[Hit[Signal]]:
@@ -156,13 +162,12 @@ def _around(index: int) -> tuple[int, int]:
     return index, index + 3
 
 
-def _total(practice: Practice, found: list[_Found]) -> _Scored:
+def _total(practice: Practice, mine: tuple[_Found, ...]) -> _Scored:
     """Sum a practice's signals, capping each dimension so that breadth beats repetition."""
-    mine = tuple(f for f in found if f[0] is practice)
     per_dimension: dict[Dimension, float] = {}
     for f in mine:
         per_dimension[f[1]] = per_dimension.get(f[1], 0.0) + f[2]
-    score = sum(min(DIMENSION_CAP, v) for v in per_dimension.values())
+    score = sum(map(min, repeat(DIMENSION_CAP), per_dimension.values()))
     if practice is Practice.CONSULTING and Dimension.WHOSE_CHANGE not in per_dimension:
         # Consulting changes an organisation; with no team or "we" in sight it fits less.
         score *= NO_ORG_FACTOR
@@ -241,15 +246,29 @@ def _reasons(evidence: tuple[Evidence, ...], limit: int) -> tuple[str, ...]:
     by_dimension: dict[Dimension, list[Evidence]] = {}
     for e in evidence:
         by_dimension.setdefault(e.dimension, []).append(e)
-    ranked = sorted(by_dimension.items(), key=lambda kv: -sum(e.weight for e in kv[1]))
+    ranked = sorted(by_dimension.values(), key=_weight_sum, reverse=True)
     return tuple(
-        wording.reason(dimension, max(items, key=lambda e: e.weight).gloss, _quotes(items))
-        for dimension, items in ranked[:limit]
+        wording.reason(items[0].dimension, _strongest(items).gloss, _quotes(items))
+        for items in ranked[:limit]
     )
+
+
+def _weight_sum(items: list[Evidence]) -> float:
+    """Sort key: the total weight of one dimension's evidence."""
+    return sum(e.weight for e in items)
+
+
+def _strongest(items: list[Evidence] | tuple[Evidence, ...]) -> Evidence:
+    """Return the heaviest evidence (the first of equals)."""
+    if len(items) == 1:
+        return items[0]
+    return max(items, key=lambda e: e.weight)
 
 
 def _quotes(items: list[Evidence]) -> tuple[str, ...]:
     """Pick up to two distinct quotes, strongest first."""
+    if len(items) == 1:
+        return (items[0].quote,)
     quotes: list[str] = []
     for e in sorted(items, key=lambda e: -e.weight):
         if e.quote not in quotes and not any(e.quote in q for q in quotes):
@@ -261,7 +280,7 @@ def _quotes(items: list[Evidence]) -> tuple[str, ...]:
 
 def _split_part(practice: Practice, evidence: tuple[Evidence, ...]) -> SplitPart:
     """Say which words of the situation point to this practice."""
-    strongest = max(evidence, key=lambda e: e.weight)
+    strongest = _strongest(evidence)
     sentence = wording.split(practice, strongest.quote, strongest.gloss)
     return SplitPart(practice, strongest.quote, sentence)
 

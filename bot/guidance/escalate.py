@@ -477,6 +477,9 @@ RULES: tuple[Rule, ...] = (
     Rule(S, ("equipment", "failing"), 8),
     Rule(SH, ("despair", "harm"), 8),
 )
+# Each rule with the set of concepts it needs: a rule whose concepts are not all present is skipped.
+_RULE_CONCEPTS = tuple((rule, frozenset(rule.concepts)) for rule in RULES)
+_FEWEST_CONCEPTS = min(len(needed) for _, needed in _RULE_CONCEPTS)
 
 # Long, distinctive words only: a short key word is one typo away from ordinary words.
 ESCALATE_KEY_WORDS = (
@@ -551,9 +554,13 @@ class EscalateDetector:
     def _by_rules(self, tokens: Tokens) -> EscalateFinding | None:
         """Escalate when a rule's concepts occur near each other."""
         positions: dict[str, list[tuple[int, int]]] = {}
-        for hit in self._concepts.find(tokens):
-            positions.setdefault(hit.payload, []).append((hit.start, hit.end))
-        for rule in RULES:
+        for concept, start, end in self._concepts.find(tokens):
+            positions.setdefault(concept, []).append((start, end))
+        if len(positions) < _FEWEST_CONCEPTS:
+            return None
+        for rule, needed in _RULE_CONCEPTS:
+            if not positions.keys() >= needed:
+                continue
             span = _near(rule, positions)
             if span is not None:
                 return EscalateFinding(rule.topic, span[0], span[1])

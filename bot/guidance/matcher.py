@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress
+from itertools import compress
 from typing import Generic, NamedTuple, TypeVar
 
 T = TypeVar("T")
@@ -24,7 +24,7 @@ _MIN_MEND = 7
 _MIN_KEY = 8
 # Per-word results are remembered (bounded): vocabulary repeats, so most words cost one probe.
 _HEAD_CACHE = 16384
-_PAIR_CACHE = 32768
+_WINDOW_CACHE = 32768
 # The capturing group makes re.split alternate gap, word, gap, ..., word, gap.
 _TOKEN_SPLIT = re.compile(r"([^\W_]+(?:['’][^\W_]+)*)")
 _CLAUSE_BREAK = re.compile(r"[.;!?\n]|,\s|\s-\s|\s—\s")
@@ -50,33 +50,37 @@ class Memo(dict[K, V]):
 
 
 class Tokens(NamedTuple):
-    """The words of a text, lower-cased for matching, with their character spans."""
+    """The words of a text, lower-cased for matching, and the raw pieces they were cut from.
+
+    `pieces` alternates the raw text between words and the raw words themselves: gap, word 0,
+    gap, word 1, ..., gap; so word k is piece 2k+1 and the gap before it is piece 2k.
+    """
 
     text: str
     words: tuple[str, ...]
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    pieces: tuple[str, ...]
 
     def quote(self, start: int, end: int) -> str:
         """Return the raw text covered by tokens start..end-1."""
-        return self.text[self.starts[start] : self.ends[end - 1]]
+        return "".join(self.pieces[2 * start + 1 : 2 * end])
 
     def context_quote(self, start: int, end: int, reach: int = 2) -> str:
         """Return the hit widened by a few words inside the same clause."""
         lo, hi = start, end
         for _ in range(reach):
-            if lo == 0 or self._breaks(lo - 1, lo):
+            if lo == 0 or self._breaks_before(lo):
                 break
             lo -= 1
         for _ in range(reach):
-            if hi >= len(self.words) or self._breaks(hi - 1, hi):
+            if hi >= len(self.words) or self._breaks_before(hi):
                 break
             hi += 1
         return self.quote(lo, hi)
 
-    def _breaks(self, left: int, right: int) -> bool:
-        """Tell whether a clause boundary lies between two adjacent tokens."""
-        return _CLAUSE_BREAK.search(self.text, self.ends[left], self.starts[right]) is not None
+    def _breaks_before(self, index: int) -> bool:
+        """Tell whether a clause boundary lies between a token and the one before it."""
+        gap = self.pieces[2 * index]
+        return gap != " " and _CLAUSE_BREAK.search(gap) is not None
 
 
 # Contractions whose apostrophe-free spelling is another word ("we're" is not "were").
@@ -91,15 +95,8 @@ def norm_word(word: str) -> str:
 
 def tokenize(text: str, word: Callable[[str], str] = norm_word) -> Tokens:
     """Split text into words (capped), each normalised by `word` (which may also mend typos)."""
-    pieces = _TOKEN_SPLIT.split(text[:MAX_CHARS])
-    # Word k is piece 2k+1; its span runs between the running lengths around it.
-    offsets = list(accumulate(map(len, pieces), initial=0))
-    return Tokens(
-        text,
-        tuple(map(word, pieces[1::2])),
-        tuple(offsets[1:-1:2]),
-        tuple(offsets[2::2]),
-    )
+    pieces = tuple(_TOKEN_SPLIT.split(text[:MAX_CHARS]))
+    return Tokens(text, tuple(map(word, pieces[1::2])), pieces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +130,13 @@ class Hit(NamedTuple, Generic[T]):
     end: int
 
 
-# A phrase that survived its first two words: payload, elements, its length in words when those
-# words settle the match (else 0), and the element to go on matching from.
+# A phrase that fits the first words at a position: payload, elements, its length in words when
+# those words settle the match (else 0), and the element to go on matching from.
 _Survivor = tuple[T, tuple[Element, ...], int, int]
 _END = ""  # stands for "no next word"; a token is never empty
+# Phrases are filtered on the first two words, or three when a third decides some of them.
+_FIRST = 2
+_DEEPEST = 3
 
 
 class PhraseIndex(Generic[T]):
@@ -159,7 +159,7 @@ class PhraseIndex(Generic[T]):
         for (head, payload), seconds in pairs.items():
             self._add(Entry(_compile(f"{head} {'|'.join(seconds)}"), payload))
         self._heads = Memo(self._heads_of, _HEAD_CACHE)
-        self._survivors = Memo(self._survivors_of, _PAIR_CACHE)
+        self._survivors = Memo(self._survivors_of, _WINDOW_CACHE)
 
     def _add(self, entry: Entry[T]) -> None:
         """Index one compiled phrase by its first element."""
@@ -178,13 +178,16 @@ class PhraseIndex(Generic[T]):
     def find(self, tokens: Tokens) -> list[Hit[T]]:
         """Return every phrase occurrence, in text order (then in lexicon order)."""
         words = tokens.words
-        last = len(words) - 1
         hits: list[Hit[T]] = []
         survivors = self._survivors
         # Only words that can start a phrase are visited; most words start none.
-        for i in compress(range(last + 1), map(self._heads.__getitem__, words)):
-            pair = (words[i], words[i + 1] if i < last else _END)
-            for payload, elements, size, k in survivors[pair]:
+        for i in compress(range(len(words)), map(self._heads.__getitem__, words)):
+            depth = _FIRST
+            found = survivors[_window(words, i, depth)]
+            while found is None:
+                depth += 1
+                found = survivors[_window(words, i, depth)]
+            for payload, elements, size, k in found:
                 end = i + size if size else _match(elements, k, words, i + k)
                 if end >= 0:
                     hits.append(Hit(payload, i, end))
@@ -199,21 +202,42 @@ class PhraseIndex(Generic[T]):
         )
         return tuple(e for e in tried if _element_fits(e.elements[0], word))
 
-    def _survivors_of(self, pair: tuple[str, str]) -> tuple[_Survivor[T], ...]:
-        """Return the phrases whose first two elements accept a word and the next one."""
-        word, following = pair
+    def _survivors_of(self, window: tuple[str, ...]) -> tuple[_Survivor[T], ...] | None:
+        """Return the phrases that fit these first words, or None to look one word further."""
         kept: list[_Survivor[T]] = []
-        for entry in self._heads[word]:
-            elements, payload = entry.elements, entry.payload
-            if len(elements) == 1:
-                kept.append((payload, elements, 1, 0))
+        for entry in self._heads[window[0]]:
+            elements = entry.elements
+            k = _fitting(elements, window)
+            if k < 0:
                 continue
-            second = elements[1]
-            if second == GAP:
-                kept.append((payload, elements, 0, 1))
-            elif following != _END and _element_fits(second, following):
-                kept.append((payload, elements, 2 if len(elements) == 2 else 0, 2))
+            if k == len(elements):
+                kept.append((entry.payload, elements, k, k))
+            elif k < len(window) or elements[k] == GAP or len(window) == _DEEPEST:
+                kept.append((entry.payload, elements, 0, k))
+            else:
+                return None
         return tuple(kept)
+
+
+def _window(words: tuple[str, ...], i: int, depth: int) -> tuple[str, ...]:
+    """Return `depth` words from position i, padded past the end of the text."""
+    window = words[i : i + depth]
+    if len(window) < depth:
+        window += (_END,) * (depth - len(window))
+    return window
+
+
+def _fitting(elements: tuple[Element, ...], window: tuple[str, ...]) -> int:
+    """Count the leading elements the window's words settle (stopping at a gap), or -1."""
+    k = 1  # the first element fitted when the phrase was picked for its head word
+    while k < len(elements) and k < len(window):
+        element = elements[k]
+        if element == GAP:
+            return k
+        if window[k] == _END or not _element_fits(element, window[k]):
+            return -1
+        k += 1
+    return k
 
 
 def _compile(phrase: str) -> tuple[Element, ...]:
