@@ -113,13 +113,13 @@ def _score_of(scored: _Scored) -> float:
 
 def _longest_only(hits: list[Hit[Signal]]) -> list[Hit[Signal]]:
     """Drop a hit that lies inside a longer one (longest phrase wins)."""
-    ordered = sorted(hits, key=lambda h: (h.start, h.start - h.end))
+    ordered = sorted(hits, key=lambda h: (h[1], h[1] - h[2]))
     kept: list[Hit[Signal]] = []
     reach = -1
     for hit in ordered:
-        if hit.end <= reach:
+        if hit[2] <= reach:
             continue
-        reach = max(reach, hit.end)
+        reach = max(reach, hit[2])
         kept.append(hit)
     return kept
 

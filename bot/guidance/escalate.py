@@ -569,13 +569,13 @@ class EscalateDetector:
 
 def _first_unsuppressed(hits: list[Hit[EscalateTopic | None]]) -> EscalateFinding | None:
     """Return the first topic hit that no suppressor phrase covers."""
-    shields = [(h.start, h.end) for h in hits if h.payload is None]
-    for hit in hits:
-        if hit.payload is None:
+    shields = [(start, end) for topic, start, end in hits if topic is None]
+    for topic, start, end in hits:
+        if topic is None:
             continue
-        covered = any(s <= hit.start and hit.end <= e for s, e in shields)
+        covered = any(s <= start and end <= e for s, e in shields)
         if not covered:
-            return EscalateFinding(hit.payload, hit.start, hit.end)
+            return EscalateFinding(topic, start, end)
     return None
 
 

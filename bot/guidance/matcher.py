@@ -6,8 +6,9 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress
-from typing import Generic, NamedTuple, TypeVar
+from itertools import accumulate, compress, count
+from operator import add
+from typing import Generic, NamedTuple, TypeAlias, TypeVar
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -27,6 +28,11 @@ _HEAD_CACHE = 16384
 _WINDOW_CACHE = 32768
 # The capturing group makes re.split alternate gap, word, gap, ..., word, gap.
 _TOKEN_SPLIT = re.compile(r"([^\W_]+(?:['’][^\W_]+)*)")
+# For ASCII text: bytes that can be inside a word (a word character or an apostrophe) stay,
+# every other byte becomes a space, so that str.split finds the same words as the regex.
+_ASCII_MARKS = bytes(
+    b if re.fullmatch(r"[^\W_]|'", chr(b)) else ord(" ") if b < 128 else b for b in range(256)
+)
 _CLAUSE_BREAK = re.compile(r"[.;!?\n]|,\s|\s-\s|\s—\s")
 
 
@@ -49,20 +55,24 @@ class Memo(dict[K, V]):
         return value
 
 
-class Tokens(NamedTuple):
-    """The words of a text, lower-cased for matching, and the raw pieces they were cut from.
+_END = ""  # stands for "no next word"; a token is never empty
 
-    `pieces` alternates the raw text between words and the raw words themselves: gap, word 0,
-    gap, word 1, ..., gap; so word k is piece 2k+1 and the gap before it is piece 2k.
+
+class Tokens(NamedTuple):
+    """The words of a text, lower-cased for matching, with their character spans.
+
+    `pairs` holds each word with the next one (the last with an empty string).
     """
 
     text: str
     words: tuple[str, ...]
-    pieces: tuple[str, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    pairs: tuple[tuple[str, str], ...]
 
     def quote(self, start: int, end: int) -> str:
         """Return the raw text covered by tokens start..end-1."""
-        return "".join(self.pieces[2 * start + 1 : 2 * end])
+        return self.text[self.starts[start] : self.ends[end - 1]]
 
     def context_quote(self, start: int, end: int, reach: int = 2) -> str:
         """Return the hit widened by a few words inside the same clause."""
@@ -79,7 +89,7 @@ class Tokens(NamedTuple):
 
     def _breaks_before(self, index: int) -> bool:
         """Tell whether a clause boundary lies between a token and the one before it."""
-        gap = self.pieces[2 * index]
+        gap = self.text[self.ends[index - 1] : self.starts[index]]
         return gap != " " and _CLAUSE_BREAK.search(gap) is not None
 
 
@@ -95,8 +105,43 @@ def norm_word(word: str) -> str:
 
 def tokenize(text: str, word: Callable[[str], str] = norm_word) -> Tokens:
     """Split text into words (capped), each normalised by `word` (which may also mend typos)."""
-    pieces = tuple(_TOKEN_SPLIT.split(text[:MAX_CHARS]))
-    return Tokens(text, tuple(map(word, pieces[1::2])), pieces)
+    capped = text[:MAX_CHARS]
+    raw, starts, ends = _ascii_spans(capped) or _regex_spans(capped)
+    words = tuple(map(word, raw))
+    return Tokens(text, words, starts, ends, tuple(zip(words, (*words[1:], _END), strict=False)))
+
+
+_Spans = tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]
+
+
+def _regex_spans(text: str) -> _Spans:
+    """Return the raw words of a text with their start and end offsets."""
+    pieces = _TOKEN_SPLIT.split(text)
+    # Pieces alternate gap, word, gap, ..., word, gap; a piece starts where the ones before end.
+    offsets = tuple(accumulate(map(len, pieces), initial=0))
+    return tuple(pieces[1::2]), offsets[1:-1:2], offsets[2::2]
+
+
+def _ascii_spans(text: str) -> _Spans | None:
+    """Cut plain ASCII text the way the regex does, with C-level string calls (else None)."""
+    if not text.isascii():
+        return None
+    marked = text.encode().translate(_ASCII_MARKS).decode()
+    if "'" in marked and _loose_apostrophe(marked):
+        return None
+    parts = marked.split(" ")
+    # A part starts after the parts before it and one space for each of them.
+    offsets = map(add, accumulate(map(len, parts), initial=0), count())
+    starts = tuple(compress(offsets, parts))
+    raw = tuple(filter(None, parts))
+    return raw, starts, tuple(map(add, starts, map(len, raw)))
+
+
+def _loose_apostrophe(marked: str) -> bool:
+    """Tell whether an apostrophe starts or ends a run, or two touch (the regex splits there)."""
+    return (
+        marked[0] == "'" or marked[-1] == "'" or " '" in marked or "' " in marked or "''" in marked
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,20 +167,14 @@ class Entry(Generic[T]):
     payload: T
 
 
-class Hit(NamedTuple, Generic[T]):
-    """Where a phrase matched, in token positions."""
-
-    payload: T
-    start: int
-    end: int
+# Where a phrase matched: its payload, then its start and end in token positions.
+Hit: TypeAlias = tuple[T, int, int]
 
 
 # A phrase that fits the first words at a position: payload, elements, its length in words when
 # those words settle the match (else 0), and the element to go on matching from.
 _Survivor = tuple[T, tuple[Element, ...], int, int]
-_END = ""  # stands for "no next word"; a token is never empty
 # Phrases are filtered on the first two words, or three when a third decides some of them.
-_FIRST = 2
 _DEEPEST = 3
 
 
@@ -181,16 +220,15 @@ class PhraseIndex(Generic[T]):
         hits: list[Hit[T]] = []
         survivors = self._survivors
         # Only words that can start a phrase are visited; most words start none.
-        for i in compress(range(len(words)), map(self._heads.__getitem__, words)):
-            depth = _FIRST
-            found = survivors[_window(words, i, depth)]
-            while found is None:
-                depth += 1
-                found = survivors[_window(words, i, depth)]
-            for payload, elements, size, k in found:
+        starts = list(compress(range(len(words)), map(self._heads.__getitem__, words)))
+        at_starts = map(survivors.__getitem__, map(tokens.pairs.__getitem__, starts))
+        for i, fitting in zip(starts, at_starts, strict=True):
+            # None: the first two words do not settle it, so look at three.
+            found = fitting if fitting is not None else survivors[_window(words, i, _DEEPEST)]
+            for payload, elements, size, k in found or ():
                 end = i + size if size else _match(elements, k, words, i + k)
                 if end >= 0:
-                    hits.append(Hit(payload, i, end))
+                    hits.append((payload, i, end))
         return hits
 
     def _heads_of(self, word: str) -> tuple[Entry[T], ...]:
