@@ -19,11 +19,9 @@ from bot.guidance.lexicon import (
     SELF,
     SINGULAR,
     SITUATION_WORDS,
-    Signal,
 )
 from bot.guidance.matcher import Hit, Memo, PhraseIndex, Tokens, TypoMender, norm_word, tokenize
 from bot.guidance.model import (
-    GUIDANCE_PRACTICES,
     Dimension,
     Evidence,
     Guidance,
@@ -48,9 +46,10 @@ MAX_QUOTE = 80
 WORD_CACHE = 16384
 
 
-# One signal found in the text, not yet quoted: practice, dimension, weight, gloss, start, end.
-# Evidence objects (with quotes) are built only for the practices an answer shows.
-_Found = tuple[Practice, Dimension, float, str, int, int]
+# A signal as the phrase index carries it (practice, dimension, weight, gloss), and one found in
+# the text with its word span. Evidence objects (with quotes) are built only for what is shown.
+_Signal = tuple[Practice, Dimension, float, str]
+_Found = Hit[_Signal]
 
 
 class _Scored(NamedTuple):
@@ -61,13 +60,23 @@ class _Scored(NamedTuple):
     found: tuple[_Found, ...]
 
 
+# The score of a practice with no signals, exactly as summing nothing gives it.
+_NOTHING: dict[Practice, float] = {
+    Practice.COACHING: 0,
+    Practice.MENTORING: 0,
+    Practice.CONSULTING: 0 * NO_ORG_FACTOR,
+}
+
+
 class Classifier:
     """Holds the compiled lexicons; `classify` is pure and deterministic."""
 
     def __init__(self) -> None:
         """Compile every phrase list and the typo mender once."""
         self._escalate = EscalateDetector()
-        self._practice = PhraseIndex(PRACTICE_PHRASES)
+        self._practice = PhraseIndex(
+            (phrase, (s.practice, s.dimension, s.weight, s.gloss)) for phrase, s in PRACTICE_PHRASES
+        )
         known = self._escalate.vocabulary() | self._practice.vocabulary()
         mender = TypoMender((*ESCALATE_KEY_WORDS, *PRACTICE_KEY_WORDS), known)
         words: Memo[str, str] = Memo(lambda w: mender.mend(norm_word(w)), WORD_CACHE)
@@ -96,12 +105,16 @@ class Classifier:
 
     def _score(self, tokens: Tokens) -> list[_Scored]:
         """Score each guidance practice, best first (ties keep the model's order)."""
-        found: dict[Practice, list[_Found]] = {p: [] for p in GUIDANCE_PRACTICES}
-        for s, start, end in _longest_only(self._practice.find(tokens)):
-            found[s.practice].append((s.practice, s.dimension, s.weight, s.gloss, start, end))
-        for f in _pronoun_found(tokens.words):
-            found[f[0]].append(f)
-        scored = [_total(p, tuple(mine)) for p, mine in found.items()]
+        found: dict[Practice, list[_Found]] = {
+            Practice.COACHING: [],
+            Practice.MENTORING: [],
+            Practice.CONSULTING: [],
+        }
+        for hit in _longest_only(self._practice.find(tokens)):
+            found[hit[0][0]].append(hit)
+        for hit in _pronoun_found(tokens.words):
+            found[hit[0][0]].append(hit)
+        scored = [_total(practice, mine) for practice, mine in found.items()]
         # A stable sort, so ties keep the model's order.
         return sorted(scored, key=_score_of, reverse=True)
 
@@ -111,32 +124,41 @@ def _score_of(scored: _Scored) -> float:
     return scored.score
 
 
-def _longest_only(hits: list[Hit[Signal]]) -> list[Hit[Signal]]:
-    """Drop a hit that lies inside a longer one (longest phrase wins)."""
-    ordered = sorted(hits, key=lambda h: (h[1], h[1] - h[2]))
-    kept: list[Hit[Signal]] = []
+def _longest_only(hits: list[_Found]) -> list[_Found]:
+    """Drop a hit that lies inside a longer one (longest phrase wins, the first of equals)."""
+    # Hits come in start order; of those sharing a start only the longest can be kept.
+    kept: list[_Found] = []
     reach = -1
-    for hit in ordered:
-        if hit[2] <= reach:
+    best: _Found | None = None
+    for hit in hits:
+        if best is not None and hit[1] == best[1]:
+            if hit[2] > best[2]:
+                best = hit
             continue
-        reach = max(reach, hit[2])
-        kept.append(hit)
+        if best is not None and best[2] > reach:
+            kept.append(best)
+            reach = best[2]
+        best = hit
+    if best is not None and best[2] > reach:
+        kept.append(best)
     return kept
 
 
 def _quoted(scored: _Scored, tokens: Tokens) -> tuple[Evidence, ...]:
     """Build the evidence of a practice that is shown, quoting the user's words."""
-    return tuple(
-        Evidence(practice, dimension, _quote(tokens, start, end), weight, gloss, start, end)
-        for practice, dimension, weight, gloss, start, end in scored.found
-    )
-
-
-def _quote(tokens: Tokens, start: int, end: int) -> str:
-    """Quote the words behind one signal (a lone word keeps a neighbour each side)."""
-    end = min(end, len(tokens.words))
-    reach = 1 if end - start == 1 else 0
-    return _short(tokens.context_quote(start, end, reach))
+    count = len(tokens.words)
+    evidence = []
+    for (practice, dimension, weight, gloss), start, end in scored.found:
+        stop = min(end, count)
+        if stop - start == 1:
+            # A lone word keeps a neighbour each side (within its clause).
+            quote = tokens.context_quote(start, stop, 1)
+        else:
+            quote = tokens.quote(start, stop)
+        if len(quote) > MAX_QUOTE:
+            quote = _short(quote)
+        evidence.append(Evidence(practice, dimension, quote, weight, gloss, start, end))
+    return tuple(evidence)
 
 
 def _pronoun_found(words: tuple[str, ...]) -> list[_Found]:
@@ -145,14 +167,14 @@ def _pronoun_found(words: tuple[str, ...]) -> list[_Found]:
     plural = sum(map(PLURAL.__contains__, words))
     if plural > singular:
         weight = min(4.0, 1.5 * (plural - singular) + 0.5)
-        first = next(compress(count(), map(PLURAL.__contains__, words)))
-        return [(Practice.CONSULTING, Dimension.WHOSE_CHANGE, weight, ORG.gloss, *_around(first))]
+        start, end = _around(next(compress(count(), map(PLURAL.__contains__, words))))
+        return [((Practice.CONSULTING, Dimension.WHOSE_CHANGE, weight, ORG.gloss), start, end)]
     if singular and singular > plural:
         weight = min(1.5, 0.3 * (singular - plural))
         start, end = _around(next(compress(count(), map(SINGULAR.__contains__, words))))
         return [
-            (Practice.COACHING, Dimension.WHOSE_CHANGE, weight, SELF.gloss, start, end),
-            (Practice.MENTORING, Dimension.WHOSE_CHANGE, weight, PERSONAL, start, end),
+            ((Practice.COACHING, Dimension.WHOSE_CHANGE, weight, SELF.gloss), start, end),
+            ((Practice.MENTORING, Dimension.WHOSE_CHANGE, weight, PERSONAL), start, end),
         ]
     return []
 
@@ -162,16 +184,18 @@ def _around(index: int) -> tuple[int, int]:
     return index, index + 3
 
 
-def _total(practice: Practice, mine: tuple[_Found, ...]) -> _Scored:
+def _total(practice: Practice, mine: list[_Found]) -> _Scored:
     """Sum a practice's signals, capping each dimension so that breadth beats repetition."""
+    if not mine:
+        return _Scored(practice, _NOTHING[practice], ())
     per_dimension: dict[Dimension, float] = {}
-    for f in mine:
-        per_dimension[f[1]] = per_dimension.get(f[1], 0.0) + f[2]
+    for (_, dimension, weight, _), _, _ in mine:
+        per_dimension[dimension] = per_dimension.get(dimension, 0.0) + weight
     score = sum(map(min, repeat(DIMENSION_CAP), per_dimension.values()))
     if practice is Practice.CONSULTING and Dimension.WHOSE_CHANGE not in per_dimension:
         # Consulting changes an organisation; with no team or "we" in sight it fits less.
         score *= NO_ORG_FACTOR
-    return _Scored(practice, score, mine)
+    return _Scored(practice, score, tuple(mine))
 
 
 def _fallback(tokens: Tokens, scored: list[_Scored]) -> Guidance | None:
@@ -221,8 +245,10 @@ def _answer(scored: list[_Scored], tokens: Tokens) -> Guidance:
 
 def _first_said(scored: _Scored) -> int:
     """Where the person first asks for this practice (what changes, what it's built on)."""
-    asks = [f[4] for f in scored.found if f[2] >= STRONG and f[1] in _ASKS]
-    return min(asks, default=min(f[4] for f in scored.found))
+    asks = [
+        start for (_, dim, weight, _), start, _ in scored.found if weight >= STRONG and dim in _ASKS
+    ]
+    return min(asks, default=min(start for _, start, _ in scored.found))
 
 
 def _confidence(top: float, runner_up: float, third: float) -> float:
@@ -243,19 +269,26 @@ def _label(confidence: float) -> str:
 
 def _reasons(evidence: tuple[Evidence, ...], limit: int) -> tuple[str, ...]:
     """One sentence per dimension, strongest first, quoting the user's words."""
-    by_dimension: dict[Dimension, list[Evidence]] = {}
+    groups: dict[Dimension, list[Evidence]] = {}
+    totals: dict[Dimension, float] = {}
     for e in evidence:
-        by_dimension.setdefault(e.dimension, []).append(e)
-    ranked = sorted(by_dimension.values(), key=_weight_sum, reverse=True)
-    return tuple(
-        wording.reason(items[0].dimension, _strongest(items).gloss, _quotes(items))
-        for items in ranked[:limit]
-    )
+        items = groups.get(e.dimension)
+        if items is None:
+            groups[e.dimension] = [e]
+            totals[e.dimension] = e.weight
+        else:
+            items.append(e)
+            totals[e.dimension] += e.weight
+    # A stable sort: dimensions of equal weight keep the order they were found in.
+    ranked = sorted(totals, key=totals.__getitem__, reverse=True)
+    return tuple(_reason(d, groups[d]) for d in ranked[:limit])
 
 
-def _weight_sum(items: list[Evidence]) -> float:
-    """Sort key: the total weight of one dimension's evidence."""
-    return sum(e.weight for e in items)
+def _reason(dimension: Dimension, items: list[Evidence]) -> str:
+    """The reason for one dimension: what its strongest evidence shows, and up to two quotes."""
+    if len(items) == 1:
+        return wording.reason(dimension, items[0].gloss, (items[0].quote,))
+    return wording.reason(dimension, _strongest(items).gloss, _quotes(items))
 
 
 def _strongest(items: list[Evidence] | tuple[Evidence, ...]) -> Evidence:
@@ -266,12 +299,15 @@ def _strongest(items: list[Evidence] | tuple[Evidence, ...]) -> Evidence:
 
 
 def _quotes(items: list[Evidence]) -> tuple[str, ...]:
-    """Pick up to two distinct quotes, strongest first."""
-    if len(items) == 1:
-        return (items[0].quote,)
+    """Pick up to two distinct quotes, strongest first (a quote inside another is not repeated)."""
+    if len(items) == 2:
+        first, second = items if items[1].weight <= items[0].weight else items[::-1]
+        if second.quote in first.quote:
+            return (first.quote,)
+        return (first.quote, second.quote)
     quotes: list[str] = []
     for e in sorted(items, key=lambda e: -e.weight):
-        if e.quote not in quotes and not any(e.quote in q for q in quotes):
+        if not any(e.quote in q for q in quotes):
             quotes.append(e.quote)
         if len(quotes) == 2:
             break

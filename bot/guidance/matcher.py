@@ -85,7 +85,7 @@ class Tokens(NamedTuple):
             if hi >= len(self.words) or self._breaks_before(hi):
                 break
             hi += 1
-        return self.quote(lo, hi)
+        return self.text[self.starts[lo] : self.ends[hi - 1]]
 
     def _breaks_before(self, index: int) -> bool:
         """Tell whether a clause boundary lies between a token and the one before it."""
