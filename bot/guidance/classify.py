@@ -6,8 +6,13 @@ import math
 from itertools import compress, count, repeat
 from typing import NamedTuple
 
-from bot.guidance import wording
-from bot.guidance.escalate import ESCALATE_KEY_WORDS, EscalateDetector, EscalateFinding
+from bot.guidance import escalate, wording
+from bot.guidance.escalate import (
+    CONCEPT_PHRASES,
+    ESCALATE_KEY_WORDS,
+    ESCALATE_PHRASES,
+    EscalateFinding,
+)
 from bot.guidance.lexicon import (
     ENGLISH_FUNCTION_WORDS,
     GREETINGS,
@@ -73,11 +78,10 @@ class Classifier:
 
     def __init__(self) -> None:
         """Compile every phrase list and the typo mender once."""
-        self._escalate = EscalateDetector()
-        self._practice = PhraseIndex(
-            (phrase, (s.practice, s.dimension, s.weight, s.gloss)) for phrase, s in PRACTICE_PHRASES
-        )
-        known = self._escalate.vocabulary() | self._practice.vocabulary()
+        signals = [(p, (s.practice, s.dimension, s.weight, s.gloss)) for p, s in PRACTICE_PHRASES]
+        # One index for all three lexicons: a text is searched once.
+        self._index = PhraseIndex(ESCALATE_PHRASES, CONCEPT_PHRASES, signals)
+        known = self._index.vocabulary()
         mender = TypoMender((*ESCALATE_KEY_WORDS, *PRACTICE_KEY_WORDS), known)
         words: Memo[str, str] = Memo(lambda w: mender.mend(norm_word(w)), WORD_CACHE)
         self._word = words.__getitem__
@@ -88,7 +92,8 @@ class Classifier:
         tokens = tokenize(clean, self._word)
         if not tokens.words:
             return _unclear(UnclearKind.EMPTY if not clean.strip() else UnclearKind.NO_SITUATION)
-        finding = self._escalate.detect(tokens)
+        escalate_hits, concept_hits, practice_hits = self._index.find(tokens)
+        finding = escalate.detect(escalate_hits, concept_hits)
         if finding is not None:
             return _escalate(finding, tokens)
         if _is_other_language(tokens):
@@ -97,26 +102,27 @@ class Classifier:
             return _unclear(UnclearKind.GREETING)
         if len(tokens.words) < MIN_WORDS:
             return _unclear(UnclearKind.TOO_SHORT)
-        scored = self._score(tokens)
+        scored = _score(tokens, practice_hits)
         if scored[0].score >= MIN_SCORE:
             return _answer(scored, tokens)
         fallback = _fallback(tokens, scored)
         return fallback if fallback is not None else _unclear(UnclearKind.NO_SITUATION)
 
-    def _score(self, tokens: Tokens) -> list[_Scored]:
-        """Score each guidance practice, best first (ties keep the model's order)."""
-        found: dict[Practice, list[_Found]] = {
-            Practice.COACHING: [],
-            Practice.MENTORING: [],
-            Practice.CONSULTING: [],
-        }
-        for hit in _longest_only(self._practice.find(tokens)):
-            found[hit[0][0]].append(hit)
-        for hit in _pronoun_found(tokens.words):
-            found[hit[0][0]].append(hit)
-        scored = [_total(practice, mine) for practice, mine in found.items()]
-        # A stable sort, so ties keep the model's order.
-        return sorted(scored, key=_score_of, reverse=True)
+
+def _score(tokens: Tokens, hits: list[_Found]) -> list[_Scored]:
+    """Score each guidance practice, best first (ties keep the model's order)."""
+    found: dict[Practice, list[_Found]] = {
+        Practice.COACHING: [],
+        Practice.MENTORING: [],
+        Practice.CONSULTING: [],
+    }
+    for hit in _longest_only(hits):
+        found[hit[0][0]].append(hit)
+    for hit in _pronoun_found(tokens.words):
+        found[hit[0][0]].append(hit)
+    scored = [_total(practice, mine) for practice, mine in found.items()]
+    # A stable sort, so ties keep the model's order.
+    return sorted(scored, key=_score_of, reverse=True)
 
 
 def _score_of(scored: _Scored) -> float:

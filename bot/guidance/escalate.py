@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.guidance.matcher import Hit, PhraseIndex, Tokens
+from bot.guidance.matcher import Hit
 from bot.guidance.model import EscalateTopic
 
 H = EscalateTopic.HARASSMENT
@@ -531,40 +531,30 @@ class EscalateFinding:
     end: int
 
 
-class EscalateDetector:
-    """Precompiled escalate phrases, suppressors and co-occurrence rules."""
+def detect(
+    phrase_hits: list[Hit[EscalateTopic | None]], concept_hits: list[Hit[str]]
+) -> EscalateFinding | None:
+    """Return the first escalate finding in the text, or None."""
+    found = _first_unsuppressed(phrase_hits)
+    if found is not None:
+        return found
+    return _by_rules(concept_hits)
 
-    def __init__(self) -> None:
-        """Compile every phrase once."""
-        self._phrases = PhraseIndex(ESCALATE_PHRASES)
-        self._concepts = PhraseIndex(CONCEPT_PHRASES)
 
-    def vocabulary(self) -> frozenset[str]:
-        """Return the exact words the escalate phrases use."""
-        return self._phrases.vocabulary() | self._concepts.vocabulary()
-
-    def detect(self, tokens: Tokens) -> EscalateFinding | None:
-        """Return the first escalate finding in the text, or None."""
-        hits = self._phrases.find(tokens)
-        found = _first_unsuppressed(hits)
-        if found is not None:
-            return found
-        return self._by_rules(tokens)
-
-    def _by_rules(self, tokens: Tokens) -> EscalateFinding | None:
-        """Escalate when a rule's concepts occur near each other."""
-        positions: dict[str, list[tuple[int, int]]] = {}
-        for concept, start, end in self._concepts.find(tokens):
-            positions.setdefault(concept, []).append((start, end))
-        if len(positions) < _FEWEST_CONCEPTS:
-            return None
-        for rule, needed in _RULE_CONCEPTS:
-            if not positions.keys() >= needed:
-                continue
-            span = _near(rule, positions)
-            if span is not None:
-                return EscalateFinding(rule.topic, span[0], span[1])
+def _by_rules(concept_hits: list[Hit[str]]) -> EscalateFinding | None:
+    """Escalate when a rule's concepts occur near each other."""
+    positions: dict[str, list[tuple[int, int]]] = {}
+    for concept, start, end in concept_hits:
+        positions.setdefault(concept, []).append((start, end))
+    if len(positions) < _FEWEST_CONCEPTS:
         return None
+    for rule, needed in _RULE_CONCEPTS:
+        if not positions.keys() >= needed:
+            continue
+        span = _near(rule, positions)
+        if span is not None:
+            return EscalateFinding(rule.topic, span[0], span[1])
+    return None
 
 
 def _first_unsuppressed(hits: list[Hit[EscalateTopic | None]]) -> EscalateFinding | None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress, count
 from operator import add
-from typing import Generic, NamedTuple, TypeAlias, TypeVar
+from typing import Any, NamedTuple, TypeAlias, TypeVar
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -160,11 +160,12 @@ Element = str | Choice
 
 
 @dataclass(frozen=True, slots=True)
-class Entry(Generic[T]):
-    """One compiled phrase and the payload it carries."""
+class Entry:
+    """One compiled phrase, the payload it carries and which lexicon it belongs to."""
 
     elements: tuple[Element, ...]
-    payload: T
+    payload: Any
+    lexicon: int
 
 
 # Where a phrase matched: its payload, then its start and end in token positions.
@@ -172,20 +173,31 @@ Hit: TypeAlias = tuple[T, int, int]
 
 
 # A phrase that fits the first words at a position: payload, elements, its length in words when
-# those words settle the match (else 0), and the element to go on matching from.
-_Survivor = tuple[T, tuple[Element, ...], int, int]
+# those words settle the match (else 0), the element to go on matching from, and its lexicon.
+_Survivor = tuple[Any, tuple[Element, ...], int, int, int]
 # Phrases are filtered on the first two words, or three when a third decides some of them.
 _DEEPEST = 3
 
 
-class PhraseIndex(Generic[T]):
-    """Phrases indexed by their first word (exact, or by a 3- or 4-letter prefix key)."""
+class PhraseIndex:
+    """Phrase lists (lexicons) indexed together by first word (exact, or a 3- or 4-letter prefix).
 
-    def __init__(self, phrases: Iterable[tuple[str, T]]) -> None:
+    One pass over a text finds the phrases of every lexicon; the hits come back per lexicon.
+    """
+
+    def __init__(self, *lexicons: Iterable[tuple[str, Any]]) -> None:
         """Compile phrases written as words, `pre*` prefixes, `_` (any word) and `...` (gap)."""
-        self._exact: dict[str, list[Entry[T]]] = {}
-        self._prefix: dict[str, list[Entry[T]]] = {}
-        pairs: dict[tuple[str, T], list[str]] = {}
+        self._exact: dict[str, list[Entry]] = {}
+        self._prefix: dict[str, list[Entry]] = {}
+        self._lexicons = len(lexicons)
+        for lexicon, phrases in enumerate(lexicons):
+            self._compile_lexicon(lexicon, phrases)
+        self._heads = Memo(self._heads_of, _HEAD_CACHE)
+        self._survivors = Memo(self._survivors_of, _WINDOW_CACHE)
+
+    def _compile_lexicon(self, lexicon: int, phrases: Iterable[tuple[str, Any]]) -> None:
+        """Compile one lexicon's phrases, in order."""
+        pairs: dict[tuple[str, Any], list[str]] = {}
         for phrase, payload in phrases:
             head, *rest = phrase.split(" ", 1)
             for alternative in head.split("|"):
@@ -194,13 +206,11 @@ class PhraseIndex(Generic[T]):
                     # Two-word phrases with one head and payload share one entry (fewer tries).
                     pairs.setdefault((alternative, payload), []).append(rest[0])
                     continue
-                self._add(Entry(_compile(" ".join(words)), payload))
+                self._add(Entry(_compile(" ".join(words)), payload, lexicon))
         for (head, payload), seconds in pairs.items():
-            self._add(Entry(_compile(f"{head} {'|'.join(seconds)}"), payload))
-        self._heads = Memo(self._heads_of, _HEAD_CACHE)
-        self._survivors = Memo(self._survivors_of, _WINDOW_CACHE)
+            self._add(Entry(_compile(f"{head} {'|'.join(seconds)}"), payload, lexicon))
 
-    def _add(self, entry: Entry[T]) -> None:
+    def _add(self, entry: Entry) -> None:
         """Index one compiled phrase by its first element."""
         head = entry.elements[0]
         if not isinstance(head, str):
@@ -214,10 +224,10 @@ class PhraseIndex(Generic[T]):
         """Return every exact word the phrases mention (for typo mending)."""
         return frozenset(self._exact)
 
-    def find(self, tokens: Tokens) -> list[Hit[T]]:
-        """Return every phrase occurrence, in text order (then in lexicon order)."""
+    def find(self, tokens: Tokens) -> list[list[Hit[Any]]]:
+        """Return every phrase occurrence per lexicon, in text order (then in lexicon order)."""
         words = tokens.words
-        hits: list[Hit[T]] = []
+        hits: list[list[Hit[Any]]] = [[] for _ in range(self._lexicons)]
         survivors = self._survivors
         # Only words that can start a phrase are visited; most words start none.
         starts = list(compress(range(len(words)), map(self._heads.__getitem__, words)))
@@ -225,13 +235,13 @@ class PhraseIndex(Generic[T]):
         for i, fitting in zip(starts, at_starts, strict=True):
             # None: the first two words do not settle it, so look at three.
             found = fitting if fitting is not None else survivors[_window(words, i, _DEEPEST)]
-            for payload, elements, size, k in found or ():
+            for payload, elements, size, k, lexicon in found or ():
                 end = i + size if size else _match(elements, k, words, i + k)
                 if end >= 0:
-                    hits.append((payload, i, end))
+                    hits[lexicon].append((payload, i, end))
         return hits
 
-    def _heads_of(self, word: str) -> tuple[Entry[T], ...]:
+    def _heads_of(self, word: str) -> tuple[Entry, ...]:
         """Return the phrases that start with this word, in the order they are tried."""
         tried = (
             *self._exact.get(word, ()),
@@ -240,18 +250,18 @@ class PhraseIndex(Generic[T]):
         )
         return tuple(e for e in tried if _element_fits(e.elements[0], word))
 
-    def _survivors_of(self, window: tuple[str, ...]) -> tuple[_Survivor[T], ...] | None:
+    def _survivors_of(self, window: tuple[str, ...]) -> tuple[_Survivor, ...] | None:
         """Return the phrases that fit these first words, or None to look one word further."""
-        kept: list[_Survivor[T]] = []
+        kept: list[_Survivor] = []
         for entry in self._heads[window[0]]:
             elements = entry.elements
             k = _fitting(elements, window)
             if k < 0:
                 continue
             if k == len(elements):
-                kept.append((entry.payload, elements, k, k))
+                kept.append((entry.payload, elements, k, k, entry.lexicon))
             elif k < len(window) or elements[k] == GAP or len(window) == _DEEPEST:
-                kept.append((entry.payload, elements, 0, k))
+                kept.append((entry.payload, elements, 0, k, entry.lexicon))
             else:
                 return None
         return tuple(kept)

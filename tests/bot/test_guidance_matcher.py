@@ -66,8 +66,8 @@ def test_tokenize_matches_reference_on_any_text(text: str) -> None:
     assert (tokens.words, tokens.starts, tokens.ends) == _reference_tokens(text)
 
 
-def _reference_find(index: PhraseIndex[object], words: tuple[str, ...]) -> list[object]:
-    """Try every candidate phrase at every position (the original search)."""
+def _reference_find(index: PhraseIndex, words: tuple[str, ...]) -> list[object]:
+    """Try every candidate phrase at every position (the original search, one lexicon)."""
     hits: list[object] = []
     for i, word in enumerate(words):
         for table, key in (
@@ -82,11 +82,13 @@ def _reference_find(index: PhraseIndex[object], words: tuple[str, ...]) -> list[
     return hits
 
 
-_INDEXES = {
-    "escalate": PhraseIndex(ESCALATE_PHRASES),
-    "concepts": PhraseIndex(CONCEPT_PHRASES),
-    "practice": PhraseIndex(PRACTICE_PHRASES),
+_LEXICONS = {
+    "escalate": ESCALATE_PHRASES,
+    "concepts": CONCEPT_PHRASES,
+    "practice": PRACTICE_PHRASES,
 }
+_INDEXES = {name: PhraseIndex(phrases) for name, phrases in _LEXICONS.items()}
+_TOGETHER = PhraseIndex(*_LEXICONS.values())
 _VOCABULARY = sorted(
     {
         w
@@ -104,7 +106,15 @@ def test_find_matches_reference(name: str, words: list[str]) -> None:
     """Cached first-words filtering finds the same hits, in the same order, as trying them all."""
     index = _INDEXES[name]
     tokens = tokenize(" ".join(words))
-    assert index.find(tokens) == _reference_find(index, tokens.words)
+    assert index.find(tokens) == [_reference_find(index, tokens.words)]
+
+
+@given(st.lists(st.sampled_from([*_VOCABULARY, "the", "zz"]), max_size=12))
+def test_lexicons_indexed_together_find_what_each_finds_alone(words: list[str]) -> None:
+    """One index over all lexicons returns, per lexicon, exactly the hits of its own index."""
+    tokens = tokenize(" ".join(words))
+    alone = [_INDEXES[name].find(tokens)[0] for name in _LEXICONS]
+    assert _TOGETHER.find(tokens) == alone
 
 
 def _spelled_out(phrase: str) -> str:
@@ -120,14 +130,14 @@ def _spelled_out(phrase: str) -> str:
 def test_find_matches_reference_on_every_phrase(name: str) -> None:
     """Each lexicon phrase, written out alone and inside a sentence, is found as before."""
     index = _INDEXES[name]
-    phrases = {"escalate": ESCALATE_PHRASES, "concepts": CONCEPT_PHRASES}.get(
-        name, PRACTICE_PHRASES
-    )
-    for phrase, _ in phrases:
+    for phrase, _ in _LEXICONS[name]:
         for text in (_spelled_out(phrase), f"so i want to {_spelled_out(phrase)} in the end"):
             tokens = tokenize(text)
-            assert index.find(tokens) == _reference_find(index, tokens.words), text
-            assert index.find(tokens), text
+            (hits,) = index.find(tokens)
+            assert hits == _reference_find(index, tokens.words), text
+            assert hits, text
+            alone = [_INDEXES[n].find(tokens)[0] for n in _LEXICONS]
+            assert _TOGETHER.find(tokens) == alone, text
 
 
 def test_memo_stays_bounded() -> None:
