@@ -65,6 +65,8 @@ class _Scored(NamedTuple):
     found: tuple[_Found, ...]
 
 
+_PRONOUN_SIGN = {**dict.fromkeys(SINGULAR, 1), **dict.fromkeys(PLURAL, -1)}
+
 # The score of a practice with no signals, exactly as summing nothing gives it.
 _NOTHING: dict[Practice, float] = {
     Practice.COACHING: 0,
@@ -152,15 +154,16 @@ def _longest_only(hits: list[_Found]) -> list[_Found]:
 
 def _quoted(scored: _Scored, tokens: Tokens) -> tuple[Evidence, ...]:
     """Build the evidence of a practice that is shown, quoting the user's words."""
-    count = len(tokens.words)
+    text, starts, ends = tokens.text, tokens.starts, tokens.ends
+    words = len(tokens.words)
     evidence = []
     for (practice, dimension, weight, gloss), start, end in scored.found:
-        stop = min(end, count)
+        stop = min(end, words)
         if stop - start == 1:
             # A lone word keeps a neighbour each side (within its clause).
             quote = tokens.context_quote(start, stop, 1)
         else:
-            quote = tokens.quote(start, stop)
+            quote = text[starts[start] : ends[stop - 1]]
         if len(quote) > MAX_QUOTE:
             quote = _short(quote)
         evidence.append(Evidence(practice, dimension, quote, weight, gloss, start, end))
@@ -169,14 +172,14 @@ def _quoted(scored: _Scored, tokens: Tokens) -> tuple[Evidence, ...]:
 
 def _pronoun_found(words: tuple[str, ...]) -> list[_Found]:
     """Weigh "I/my" against "we/our" for the whose-change dimension."""
-    singular = sum(map(SINGULAR.__contains__, words))
-    plural = sum(map(PLURAL.__contains__, words))
-    if plural > singular:
-        weight = min(4.0, 1.5 * (plural - singular) + 0.5)
+    # How many more singular than plural pronouns (one pass; only the difference is weighed).
+    lead = sum(map(_PRONOUN_SIGN.get, words, repeat(0)))
+    if lead < 0:
+        weight = min(4.0, 1.5 * -lead + 0.5)
         start, end = _around(next(compress(count(), map(PLURAL.__contains__, words))))
         return [((Practice.CONSULTING, Dimension.WHOSE_CHANGE, weight, ORG.gloss), start, end)]
-    if singular and singular > plural:
-        weight = min(1.5, 0.3 * (singular - plural))
+    if lead > 0:
+        weight = min(1.5, 0.3 * lead)
         start, end = _around(next(compress(count(), map(SINGULAR.__contains__, words))))
         return [
             ((Practice.COACHING, Dimension.WHOSE_CHANGE, weight, SELF.gloss), start, end),
@@ -354,8 +357,8 @@ def _unclear(kind: UnclearKind) -> Guidance:
 def _is_other_language(tokens: Tokens) -> bool:
     """Tell whether the text reads as another language (few English words, or non-Latin)."""
     words = tokens.words
-    latin = sum(map(str.isascii, words))
-    if latin * 2 < len(words):
+    # Words cut from ASCII text are all Latin; only other text needs counting.
+    if not tokens.text.isascii() and sum(map(str.isascii, words)) * 2 < len(words):
         return True
     return len(words) >= 6 and ENGLISH_FUNCTION_WORDS.isdisjoint(words)
 

@@ -59,16 +59,12 @@ _END = ""  # stands for "no next word"; a token is never empty
 
 
 class Tokens(NamedTuple):
-    """The words of a text, lower-cased for matching, with their character spans.
-
-    `pairs` holds each word with the next one (the last with an empty string).
-    """
+    """The words of a text, lower-cased for matching, with their character spans."""
 
     text: str
     words: tuple[str, ...]
     starts: tuple[int, ...]
     ends: tuple[int, ...]
-    pairs: tuple[tuple[str, str], ...]
 
     def quote(self, start: int, end: int) -> str:
         """Return the raw text covered by tokens start..end-1."""
@@ -108,7 +104,7 @@ def tokenize(text: str, word: Callable[[str], str] = norm_word) -> Tokens:
     capped = text[:MAX_CHARS]
     raw, starts, ends = _ascii_spans(capped) or _regex_spans(capped)
     words = tuple(map(word, raw))
-    return Tokens(text, words, starts, ends, tuple(zip(words, (*words[1:], _END), strict=False)))
+    return Tokens(text, words, starts, ends)
 
 
 _Spans = tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]
@@ -231,7 +227,9 @@ class PhraseIndex:
         survivors = self._survivors
         # Only words that can start a phrase are visited; most words start none.
         starts = list(compress(range(len(words)), map(self._heads.__getitem__, words)))
-        at_starts = map(survivors.__getitem__, map(tokens.pairs.__getitem__, starts))
+        following = (*words[1:], _END)
+        pairs = zip(map(words.__getitem__, starts), map(following.__getitem__, starts), strict=True)
+        at_starts = map(survivors.__getitem__, pairs)
         for i, fitting in zip(starts, at_starts, strict=True):
             # None: the first two words do not settle it, so look at three.
             found = fitting if fitting is not None else survivors[_window(words, i, _DEEPEST)]
