@@ -173,6 +173,9 @@ Hit: TypeAlias = tuple[T, int, int]
 _Survivor = tuple[Any, tuple[Element, ...], int, int, int]
 # Phrases are filtered on the first two words, or three when a third decides some of them.
 _DEEPEST = 3
+_LAST_AFTER_GAP = -1  # a survivor's size when only "... last" remains to be matched
+# Returned for a window that is too short to settle; never iterated.
+_DEEPER: tuple[_Survivor, ...] = ((None, (), 0, 0, 0),)
 
 
 class PhraseIndex:
@@ -229,12 +232,17 @@ class PhraseIndex:
         starts = list(compress(range(len(words)), map(self._heads.__getitem__, words)))
         following = (*words[1:], _END)
         pairs = zip(map(words.__getitem__, starts), map(following.__getitem__, starts), strict=True)
-        at_starts = map(survivors.__getitem__, pairs)
-        for i, fitting in zip(starts, at_starts, strict=True):
-            # None: the first two words do not settle it, so look at three.
-            found = fitting if fitting is not None else survivors[_window(words, i, _DEEPEST)]
-            for payload, elements, size, k, lexicon in found or ():
-                end = i + size if size else _match(elements, k, words, i + k)
+        at_starts = list(map(survivors.__getitem__, pairs))
+        # Most starts have no surviving phrase; only the others reach the Python loop.
+        for i, fitting in compress(zip(starts, at_starts, strict=True), at_starts):
+            found = survivors[_window(words, i, _DEEPEST)] if fitting is _DEEPER else fitting
+            for payload, elements, size, k, lexicon in found:
+                if size > 0:
+                    end = i + size
+                elif size == _LAST_AFTER_GAP:
+                    end = _after_gap(elements[-1], words, i + k)
+                else:
+                    end = _match(elements, k, words, i + k)
                 if end >= 0:
                     hits[lexicon].append((payload, i, end))
         return hits
@@ -248,8 +256,8 @@ class PhraseIndex:
         )
         return tuple(e for e in tried if _element_fits(e.elements[0], word))
 
-    def _survivors_of(self, window: tuple[str, ...]) -> tuple[_Survivor, ...] | None:
-        """Return the phrases that fit these first words, or None to look one word further."""
+    def _survivors_of(self, window: tuple[str, ...]) -> tuple[_Survivor, ...]:
+        """Return the phrases that fit these first words, or _DEEPER to look one word further."""
         kept: list[_Survivor] = []
         for entry in self._heads[window[0]]:
             elements = entry.elements
@@ -258,10 +266,17 @@ class PhraseIndex:
                 continue
             if k == len(elements):
                 kept.append((entry.payload, elements, k, k, entry.lexicon))
+            elif (
+                (k < len(window) or elements[k] == GAP)
+                and elements[k + 1 :] != (GAP,)
+                and len(elements) == k + 2
+            ):
+                # A gap, then one last element: a plain scan of the next few words settles it.
+                kept.append((entry.payload, elements, _LAST_AFTER_GAP, k, entry.lexicon))
             elif k < len(window) or elements[k] == GAP or len(window) == _DEEPEST:
                 kept.append((entry.payload, elements, 0, k, entry.lexicon))
             else:
-                return None
+                return _DEEPER
         return tuple(kept)
 
 
@@ -271,6 +286,17 @@ def _window(words: tuple[str, ...], i: int, depth: int) -> tuple[str, ...]:
     if len(window) < depth:
         window += (_END,) * (depth - len(window))
     return window
+
+
+def _after_gap(last: Element, words: tuple[str, ...], i: int) -> int:
+    """Match `... last` at words[i:]: the end after the first fitting word in reach, or -1."""
+    reach = words[i : i + _MAX_GAP + 1]
+    if isinstance(last, str) and last != ANY and not last.endswith("*"):
+        return i + reach.index(last) + 1 if last in reach else -1
+    for j, word in enumerate(reach, i):
+        if _element_fits(last, word):
+            return j + 1
+    return -1
 
 
 def _fitting(elements: tuple[Element, ...], window: tuple[str, ...]) -> int:
