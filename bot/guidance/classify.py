@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from itertools import compress, count, repeat
 from typing import NamedTuple
@@ -157,7 +158,7 @@ def _quoted(scored: _Scored, tokens: Tokens) -> tuple[Evidence, ...]:
     text, starts, ends = tokens.text, tokens.starts, tokens.ends
     words = len(tokens.words)
     evidence = []
-    for (practice, dimension, weight, gloss), start, end in scored.found:
+    for signal, start, end in scored.found:
         stop = min(end, words)
         if stop - start == 1:
             # A lone word keeps a neighbour each side (within its clause).
@@ -166,8 +167,29 @@ def _quoted(scored: _Scored, tokens: Tokens) -> tuple[Evidence, ...]:
             quote = text[starts[start] : ends[stop - 1]]
         if len(quote) > MAX_QUOTE:
             quote = _short(quote)
-        evidence.append(Evidence(practice, dimension, quote, weight, gloss, start, end))
+        evidence.append(_new_evidence(signal, quote, start, end))
     return tuple(evidence)
+
+
+# An answer builds several Evidence objects. Setting the slots of the frozen dataclass directly
+# skips the seven object.__setattr__ calls of its generated __init__: an equal object, built in
+# about half the time. (A field added to Evidence breaks this unpacking at import, not silently.)
+_set_practice, _set_dimension, _set_quote, _set_weight, _set_gloss, _set_position, _set_end = (
+    getattr(Evidence, f.name).__set__ for f in dataclasses.fields(Evidence)
+)
+
+
+def _new_evidence(signal: _Signal, quote: str, start: int, end: int) -> Evidence:
+    """Build Evidence exactly as Evidence(...) would, only faster."""
+    e = object.__new__(Evidence)
+    _set_practice(e, signal[0])
+    _set_dimension(e, signal[1])
+    _set_quote(e, quote)
+    _set_weight(e, signal[2])
+    _set_gloss(e, signal[3])
+    _set_position(e, start)
+    _set_end(e, end)
+    return e
 
 
 def _pronoun_found(words: tuple[str, ...]) -> list[_Found]:
