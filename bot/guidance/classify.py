@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from itertools import compress, count, repeat
+from typing import NamedTuple
 
-from bot.guidance import risk, wording
+from bot.guidance import escalate, risk, wording
 from bot.guidance.concerns import ConcernDetector
-from bot.guidance.escalate import ESCALATE_KEY_WORDS, EscalateDetector, EscalateFinding
+from bot.guidance.escalate import (
+    CONCEPT_PHRASES,
+    ESCALATE_KEY_WORDS,
+    ESCALATE_PHRASES,
+    EscalateFinding,
+)
 from bot.guidance.lexicon import (
     ENGLISH_FUNCTION_WORDS,
     GREETINGS,
@@ -20,11 +26,9 @@ from bot.guidance.lexicon import (
     SELF,
     SINGULAR,
     SITUATION_WORDS,
-    Signal,
 )
-from bot.guidance.matcher import Hit, PhraseIndex, Tokens, TypoMender, tokenize
+from bot.guidance.matcher import Hit, Memo, PhraseIndex, Tokens, TypoMender, norm_word, tokenize
 from bot.guidance.model import (
-    GUIDANCE_PRACTICES,
     Dimension,
     Evidence,
     Guidance,
@@ -45,15 +49,32 @@ MAX_REASONS = 4
 STRONG = 2.5
 _ASKS = (Dimension.WHAT_CHANGES, Dimension.BUILT_ON)
 MAX_QUOTE = 80
+# Distinct raw words whose normalised, mended form is remembered.
+WORD_CACHE = 16384
 
 
-@dataclass(frozen=True, slots=True)
-class _Scored:
-    """Evidence and the capped score of one practice."""
+# A signal as the phrase index carries it (practice, dimension, weight, gloss), and one found in
+# the text with its word span. Evidence objects (with quotes) are built only for what is shown.
+_Signal = tuple[Practice, Dimension, float, str]
+_Found = Hit[_Signal]
+
+
+class _Scored(NamedTuple):
+    """The signals found for one practice and its capped score."""
 
     practice: Practice
     score: float
-    evidence: tuple[Evidence, ...]
+    found: tuple[_Found, ...]
+
+
+_PRONOUN_SIGN = {**dict.fromkeys(SINGULAR, 1), **dict.fromkeys(PLURAL, -1)}
+
+# The score of a practice with no signals, exactly as summing nothing gives it.
+_NOTHING: dict[Practice, float] = {
+    Practice.COACHING: 0,
+    Practice.MENTORING: 0,
+    Practice.CONSULTING: 0 * NO_ORG_FACTOR,
+}
 
 
 class Classifier:
@@ -61,96 +82,136 @@ class Classifier:
 
     def __init__(self) -> None:
         """Compile every phrase list and the typo mender once."""
-        self._escalate = EscalateDetector()
         self._concerns = ConcernDetector()
-        self._practice = PhraseIndex(PRACTICE_PHRASES)
-        known = self._escalate.vocabulary() | self._practice.vocabulary()
-        self._mender = TypoMender((*ESCALATE_KEY_WORDS, *PRACTICE_KEY_WORDS), known)
+        signals = [(p, (s.practice, s.dimension, s.weight, s.gloss)) for p, s in PRACTICE_PHRASES]
+        # One index for all three lexicons: a text is searched once.
+        self._index = PhraseIndex(ESCALATE_PHRASES, CONCEPT_PHRASES, signals)
+        known = self._index.vocabulary()
+        mender = TypoMender((*ESCALATE_KEY_WORDS, *PRACTICE_KEY_WORDS), known)
+        words: Memo[str, str] = Memo(lambda w: mender.mend(norm_word(w)), WORD_CACHE)
+        self._word = words.__getitem__
 
     def classify(self, text: str) -> Guidance:
         """Name the practice that fits a described situation, with reasons."""
         clean = strip_slack_markup(text)
-        tokens = tokenize(clean, self._mender.mend)
+        tokens = tokenize(clean, self._word)
         if not tokens.words:
             return _unclear(UnclearKind.EMPTY if not clean.strip() else UnclearKind.NO_SITUATION)
-        finding = self._escalate.detect(tokens) or self._concerns.detect(tokens)
+        escalate_hits, concept_hits, practice_hits = self._index.find(tokens)
+        finding = escalate.detect(escalate_hits, concept_hits) or self._concerns.detect(tokens)
         if finding is not None:
             return _escalate(finding, tokens)
         if risk.is_risky(clean):
             return _escalate_unnamed(risk.risk(clean))
         if _is_other_language(tokens):
             return _unclear(UnclearKind.OTHER_LANGUAGE)
-        if all(w in GREETINGS for w in tokens.words):
+        if all(map(GREETINGS.__contains__, tokens.words)):
             return _unclear(UnclearKind.GREETING)
         if len(tokens.words) < MIN_WORDS:
             return _unclear(UnclearKind.TOO_SHORT)
-        scored = self._score(tokens)
+        scored = _score(tokens, practice_hits)
         if scored[0].score >= MIN_SCORE:
             return _answer(scored, tokens)
         fallback = _fallback(tokens, scored)
         return fallback if fallback is not None else _unclear(UnclearKind.NO_SITUATION)
 
-    def _score(self, tokens: Tokens) -> list[_Scored]:
-        """Score each guidance practice, best first (ties keep the model's order)."""
-        hits = _longest_only(self._practice.find(tokens))
-        evidence = [_evidence(hit) for hit in hits]
-        evidence.extend(_pronoun_evidence(tokens))
-        scored = [_total(p, evidence) for p in GUIDANCE_PRACTICES]
-        return sorted(scored, key=lambda s: -s.score)
+
+def _score(tokens: Tokens, hits: list[_Found]) -> list[_Scored]:
+    """Score each guidance practice, best first (ties keep the model's order)."""
+    found: dict[Practice, list[_Found]] = {
+        Practice.COACHING: [],
+        Practice.MENTORING: [],
+        Practice.CONSULTING: [],
+    }
+    for hit in _longest_only(hits):
+        found[hit[0][0]].append(hit)
+    for hit in _pronoun_found(tokens.words):
+        found[hit[0][0]].append(hit)
+    scored = [_total(practice, mine) for practice, mine in found.items()]
+    # A stable sort, so ties keep the model's order.
+    return sorted(scored, key=_score_of, reverse=True)
 
 
-def _longest_only(hits: list[Hit[Signal]]) -> list[Hit[Signal]]:
-    """Drop a hit that lies inside a longer one (longest phrase wins)."""
-    ordered = sorted(hits, key=lambda h: (h.start, -(h.end - h.start)))
-    kept: list[Hit[Signal]] = []
+def _score_of(scored: _Scored) -> float:
+    """Sort key: a practice's score."""
+    return scored.score
+
+
+def _longest_only(hits: list[_Found]) -> list[_Found]:
+    """Drop a hit that lies inside a longer one (longest phrase wins, the first of equals)."""
+    # Hits come in start order; of those sharing a start only the longest can be kept.
+    kept: list[_Found] = []
     reach = -1
-    for hit in ordered:
-        if hit.end <= reach:
+    best: _Found | None = None
+    for hit in hits:
+        if best is not None and hit[1] == best[1]:
+            if hit[2] > best[2]:
+                best = hit
             continue
-        reach = max(reach, hit.end)
-        kept.append(hit)
+        if best is not None and best[2] > reach:
+            kept.append(best)
+            reach = best[2]
+        best = hit
+    if best is not None and best[2] > reach:
+        kept.append(best)
     return kept
 
 
-def _evidence(hit: Hit[Signal]) -> Evidence:
-    """Turn a phrase hit into evidence; the quote is filled in only if it is shown."""
-    signal = hit.payload
-    return Evidence(
-        signal.practice, signal.dimension, "", signal.weight, signal.gloss, hit.start, hit.end
-    )
+def _quoted(scored: _Scored, tokens: Tokens) -> tuple[Evidence, ...]:
+    """Build the evidence of a practice that is shown, quoting the user's words."""
+    text, starts, ends = tokens.text, tokens.starts, tokens.ends
+    words = len(tokens.words)
+    evidence = []
+    for signal, start, end in scored.found:
+        stop = min(end, words)
+        if stop - start == 1:
+            # A lone word keeps a neighbour each side (within its clause).
+            quote = tokens.context_quote(start, stop, 1)
+        else:
+            quote = text[starts[start] : ends[stop - 1]]
+        if len(quote) > MAX_QUOTE:
+            quote = _short(quote)
+        evidence.append(_new_evidence(signal, quote, start, end))
+    return tuple(evidence)
 
 
-def _quoted(scored: _Scored, tokens: Tokens) -> _Scored:
-    """Fill in the user's words for each piece of evidence of a practice that is shown."""
-    evidence = tuple(_with_quote(e, tokens) for e in scored.evidence)
-    return _Scored(scored.practice, scored.score, evidence)
+# An answer builds several Evidence objects. Setting the slots of the frozen dataclass directly
+# skips the seven object.__setattr__ calls of its generated __init__: an equal object, built in
+# about half the time. (A field added to Evidence breaks this unpacking at import, not silently.)
+_set_practice, _set_dimension, _set_quote, _set_weight, _set_gloss, _set_position, _set_end = (
+    getattr(Evidence, f.name).__set__ for f in dataclasses.fields(Evidence)
+)
 
 
-def _with_quote(e: Evidence, tokens: Tokens) -> Evidence:
-    """Quote the words behind one piece of evidence (a lone word keeps a neighbour each side)."""
-    if e.quote:
-        return e
-    end = min(e.end, len(tokens.words))
-    reach = 1 if end - e.position == 1 else 0
-    quote = _short(tokens.context_quote(e.position, end, reach))
-    return replace(e, quote=quote)
+def _new_evidence(signal: _Signal, quote: str, start: int, end: int) -> Evidence:
+    """Build Evidence exactly as Evidence(...) would, only faster."""
+    e = object.__new__(Evidence)
+    _set_practice(e, signal[0])
+    _set_dimension(e, signal[1])
+    _set_quote(e, quote)
+    _set_weight(e, signal[2])
+    _set_gloss(e, signal[3])
+    _set_position(e, start)
+    _set_end(e, end)
+    return e
 
 
-def _pronoun_evidence(tokens: Tokens) -> Iterable[Evidence]:
+def _pronoun_found(words: tuple[str, ...]) -> list[_Found]:
     """Weigh "I/my" against "we/our" for the whose-change dimension."""
-    singular = [i for i, w in enumerate(tokens.words) if w in SINGULAR]
-    plural = [i for i, w in enumerate(tokens.words) if w in PLURAL]
-    if len(plural) > len(singular):
-        weight = min(4.0, 1.5 * (len(plural) - len(singular)) + 0.5)
-        yield Evidence(
-            Practice.CONSULTING, Dimension.WHOSE_CHANGE, "", weight, ORG.gloss, *_around(plural[0])
-        )
-        return
-    if singular and len(singular) > len(plural):
-        weight = min(1.5, 0.3 * (len(singular) - len(plural)))
-        span = _around(singular[0])
-        for practice, gloss in ((Practice.COACHING, SELF.gloss), (Practice.MENTORING, PERSONAL)):
-            yield Evidence(practice, Dimension.WHOSE_CHANGE, "", weight, gloss, *span)
+    # How many more singular than plural pronouns (one pass; only the difference is weighed).
+    lead = sum(map(_PRONOUN_SIGN.get, words, repeat(0)))
+    if lead < 0:
+        weight = min(4.0, 1.5 * -lead + 0.5)
+        start, end = _around(next(compress(count(), map(PLURAL.__contains__, words))))
+        return [((Practice.CONSULTING, Dimension.WHOSE_CHANGE, weight, ORG.gloss), start, end)]
+    if lead > 0:
+        weight = min(1.5, 0.3 * lead)
+        start, end = _around(next(compress(count(), map(SINGULAR.__contains__, words))))
+        return [
+            ((Practice.COACHING, Dimension.WHOSE_CHANGE, weight, SELF.gloss), start, end),
+            ((Practice.MENTORING, Dimension.WHOSE_CHANGE, weight, PERSONAL), start, end),
+        ]
+    return []
 
 
 def _around(index: int) -> tuple[int, int]:
@@ -158,50 +219,54 @@ def _around(index: int) -> tuple[int, int]:
     return index, index + 3
 
 
-def _total(practice: Practice, evidence: list[Evidence]) -> _Scored:
-    """Sum a practice's evidence, capping each dimension so that breadth beats repetition."""
-    mine = tuple(e for e in evidence if e.practice is practice)
+def _total(practice: Practice, mine: list[_Found]) -> _Scored:
+    """Sum a practice's signals, capping each dimension so that breadth beats repetition."""
+    if not mine:
+        return _Scored(practice, _NOTHING[practice], ())
     per_dimension: dict[Dimension, float] = {}
-    for e in mine:
-        per_dimension[e.dimension] = per_dimension.get(e.dimension, 0.0) + e.weight
-    score = sum(min(DIMENSION_CAP, v) for v in per_dimension.values())
+    for (_, dimension, weight, _), _, _ in mine:
+        per_dimension[dimension] = per_dimension.get(dimension, 0.0) + weight
+    score = sum(map(min, repeat(DIMENSION_CAP), per_dimension.values()))
     if practice is Practice.CONSULTING and Dimension.WHOSE_CHANGE not in per_dimension:
         # Consulting changes an organisation; with no team or "we" in sight it fits less.
         score *= NO_ORG_FACTOR
-    return _Scored(practice, score, mine)
+    return _Scored(practice, score, tuple(mine))
 
 
 def _fallback(tokens: Tokens, scored: list[_Scored]) -> Guidance | None:
     """Lean on "I" versus "we" when a real situation carries only faint signals."""
-    if len(tokens.words) < FALLBACK_WORDS or not any(w in SITUATION_WORDS for w in tokens.words):
+    if len(tokens.words) < FALLBACK_WORDS or SITUATION_WORDS.isdisjoint(tokens.words):
         return None
-    weak = [s for s in scored if s.evidence]
+    weak = [s for s in scored if s.found]
     if not weak:
         return None
-    best = _quoted(weak[0], tokens)
+    evidence = _quoted(weak[0], tokens)
     return Guidance(
-        practice=best.practice,
+        practice=weak[0].practice,
         confidence=0.3,
         confidence_label="mixed",
-        reasons=_reasons(best, 2),
-        evidence=best.evidence,
+        reasons=_reasons(evidence, 2),
+        evidence=evidence,
     )
 
 
 def _answer(scored: list[_Scored], tokens: Tokens) -> Guidance:
     """Build the answer for one or two fitting practices."""
-    first, second = _quoted(scored[0], tokens), _quoted(scored[1], tokens)
+    first, second = scored[0], scored[1]
     two = second.score >= ALSO_MIN and second.score >= ALSO_RATIO * first.score
     if two and _first_said(second) < _first_said(first):
         # Both fit strongly: name them in the order the person brought them up.
         first, second = second, first
     confidence = _confidence(scored[0].score, scored[1].score, scored[2].score)
     label = "mixed" if two else _label(confidence)
-    reasons = _reasons(first, MAX_REASONS - (1 if two else 0))
+    evidence = _quoted(first, tokens)
+    reasons = _reasons(evidence, MAX_REASONS - (1 if two else 0))
     split: tuple[SplitPart, ...] = ()
     if two:
-        reasons = (*reasons, *_reasons(second, 1))
-        split = (_split_part(first), _split_part(second))
+        also = _quoted(second, tokens)
+        reasons = (*reasons, *_reasons(also, 1))
+        split = (_split_part(first.practice, evidence), _split_part(second.practice, also))
+        evidence += also
     return Guidance(
         practice=first.practice,
         also=second.practice if two else None,
@@ -209,14 +274,16 @@ def _answer(scored: list[_Scored], tokens: Tokens) -> Guidance:
         confidence_label=label,
         reasons=reasons,
         split=split,
-        evidence=first.evidence + (second.evidence if two else ()),
+        evidence=evidence,
     )
 
 
 def _first_said(scored: _Scored) -> int:
     """Where the person first asks for this practice (what changes, what it's built on)."""
-    asks = [e.position for e in scored.evidence if e.weight >= STRONG and e.dimension in _ASKS]
-    return min(asks, default=min(e.position for e in scored.evidence))
+    asks = [
+        start for (_, dim, weight, _), start, _ in scored.found if weight >= STRONG and dim in _ASKS
+    ]
+    return min(asks, default=min(start for _, start, _ in scored.found))
 
 
 def _confidence(top: float, runner_up: float, third: float) -> float:
@@ -235,34 +302,58 @@ def _label(confidence: float) -> str:
     return "mixed"
 
 
-def _reasons(scored: _Scored, limit: int) -> tuple[str, ...]:
+def _reasons(evidence: tuple[Evidence, ...], limit: int) -> tuple[str, ...]:
     """One sentence per dimension, strongest first, quoting the user's words."""
-    by_dimension: dict[Dimension, list[Evidence]] = {}
-    for e in scored.evidence:
-        by_dimension.setdefault(e.dimension, []).append(e)
-    ranked = sorted(by_dimension.items(), key=lambda kv: -sum(e.weight for e in kv[1]))
-    return tuple(
-        wording.reason(dimension, max(items, key=lambda e: e.weight).gloss, _quotes(items))
-        for dimension, items in ranked[:limit]
-    )
+    groups: dict[Dimension, list[Evidence]] = {}
+    totals: dict[Dimension, float] = {}
+    for e in evidence:
+        items = groups.get(e.dimension)
+        if items is None:
+            groups[e.dimension] = [e]
+            totals[e.dimension] = e.weight
+        else:
+            items.append(e)
+            totals[e.dimension] += e.weight
+    # A stable sort: dimensions of equal weight keep the order they were found in.
+    ranked = sorted(totals, key=totals.__getitem__, reverse=True)
+    return tuple(_reason(d, groups[d]) for d in ranked[:limit])
+
+
+def _reason(dimension: Dimension, items: list[Evidence]) -> str:
+    """The reason for one dimension: what its strongest evidence shows, and up to two quotes."""
+    if len(items) == 1:
+        return wording.reason(dimension, items[0].gloss, (items[0].quote,))
+    return wording.reason(dimension, _strongest(items).gloss, _quotes(items))
+
+
+def _strongest(items: list[Evidence] | tuple[Evidence, ...]) -> Evidence:
+    """Return the heaviest evidence (the first of equals)."""
+    if len(items) == 1:
+        return items[0]
+    return max(items, key=lambda e: e.weight)
 
 
 def _quotes(items: list[Evidence]) -> tuple[str, ...]:
-    """Pick up to two distinct quotes, strongest first."""
+    """Pick up to two distinct quotes, strongest first (a quote inside another is not repeated)."""
+    if len(items) == 2:
+        first, second = items if items[1].weight <= items[0].weight else items[::-1]
+        if second.quote in first.quote:
+            return (first.quote,)
+        return (first.quote, second.quote)
     quotes: list[str] = []
     for e in sorted(items, key=lambda e: -e.weight):
-        if e.quote not in quotes and not any(e.quote in q for q in quotes):
+        if not any(e.quote in q for q in quotes):
             quotes.append(e.quote)
         if len(quotes) == 2:
             break
     return tuple(quotes)
 
 
-def _split_part(scored: _Scored) -> SplitPart:
+def _split_part(practice: Practice, evidence: tuple[Evidence, ...]) -> SplitPart:
     """Say which words of the situation point to this practice."""
-    strongest = max(scored.evidence, key=lambda e: e.weight)
-    sentence = wording.split(scored.practice, strongest.quote, strongest.gloss)
-    return SplitPart(scored.practice, strongest.quote, sentence)
+    strongest = _strongest(evidence)
+    sentence = wording.split(practice, strongest.quote, strongest.gloss)
+    return SplitPart(practice, strongest.quote, sentence)
 
 
 def _escalate_unnamed(score: float) -> Guidance:
@@ -302,11 +393,10 @@ def _unclear(kind: UnclearKind) -> Guidance:
 def _is_other_language(tokens: Tokens) -> bool:
     """Tell whether the text reads as another language (few English words, or non-Latin)."""
     words = tokens.words
-    latin = sum(1 for w in words if w.isascii())
-    if latin * 2 < len(words):
+    # Words cut from ASCII text are all Latin; only other text needs counting.
+    if not tokens.text.isascii() and sum(map(str.isascii, words)) * 2 < len(words):
         return True
-    english = sum(1 for w in words if w in ENGLISH_FUNCTION_WORDS)
-    return len(words) >= 6 and english == 0
+    return len(words) >= 6 and ENGLISH_FUNCTION_WORDS.isdisjoint(words)
 
 
 def _short(quote: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.guidance.matcher import Hit, PhraseIndex, Tokens
+from bot.guidance.matcher import Hit
 from bot.guidance.model import EscalateTopic
 
 H = EscalateTopic.HARASSMENT
@@ -477,6 +477,9 @@ RULES: tuple[Rule, ...] = (
     Rule(S, ("equipment", "failing"), 8),
     Rule(SH, ("despair", "harm"), 8),
 )
+# Each rule with the set of concepts it needs: a rule whose concepts are not all present is skipped.
+_RULE_CONCEPTS = tuple((rule, frozenset(rule.concepts)) for rule in RULES)
+_FEWEST_CONCEPTS = min(len(needed) for _, needed in _RULE_CONCEPTS)
 
 # Long, distinctive words only: a short key word is one typo away from ordinary words.
 ESCALATE_KEY_WORDS = (
@@ -528,47 +531,41 @@ class EscalateFinding:
     end: int
 
 
-class EscalateDetector:
-    """Precompiled escalate phrases, suppressors and co-occurrence rules."""
+def detect(
+    phrase_hits: list[Hit[EscalateTopic | None]], concept_hits: list[Hit[str]]
+) -> EscalateFinding | None:
+    """Return the first escalate finding in the text, or None."""
+    found = _first_unsuppressed(phrase_hits)
+    if found is not None:
+        return found
+    return _by_rules(concept_hits)
 
-    def __init__(self) -> None:
-        """Compile every phrase once."""
-        self._phrases = PhraseIndex(ESCALATE_PHRASES)
-        self._concepts = PhraseIndex(CONCEPT_PHRASES)
 
-    def vocabulary(self) -> frozenset[str]:
-        """Return the exact words the escalate phrases use."""
-        return self._phrases.vocabulary() | self._concepts.vocabulary()
-
-    def detect(self, tokens: Tokens) -> EscalateFinding | None:
-        """Return the first escalate finding in the text, or None."""
-        hits = self._phrases.find(tokens)
-        found = _first_unsuppressed(hits)
-        if found is not None:
-            return found
-        return self._by_rules(tokens)
-
-    def _by_rules(self, tokens: Tokens) -> EscalateFinding | None:
-        """Escalate when a rule's concepts occur near each other."""
-        positions: dict[str, list[tuple[int, int]]] = {}
-        for hit in self._concepts.find(tokens):
-            positions.setdefault(hit.payload, []).append((hit.start, hit.end))
-        for rule in RULES:
-            span = _near(rule, positions)
-            if span is not None:
-                return EscalateFinding(rule.topic, span[0], span[1])
+def _by_rules(concept_hits: list[Hit[str]]) -> EscalateFinding | None:
+    """Escalate when a rule's concepts occur near each other."""
+    positions: dict[str, list[tuple[int, int]]] = {}
+    for concept, start, end in concept_hits:
+        positions.setdefault(concept, []).append((start, end))
+    if len(positions) < _FEWEST_CONCEPTS:
         return None
+    for rule, needed in _RULE_CONCEPTS:
+        if not positions.keys() >= needed:
+            continue
+        span = _near(rule, positions)
+        if span is not None:
+            return EscalateFinding(rule.topic, span[0], span[1])
+    return None
 
 
 def _first_unsuppressed(hits: list[Hit[EscalateTopic | None]]) -> EscalateFinding | None:
     """Return the first topic hit that no suppressor phrase covers."""
-    shields = [(h.start, h.end) for h in hits if h.payload is None]
-    for hit in hits:
-        if hit.payload is None:
+    shields = [(start, end) for topic, start, end in hits if topic is None]
+    for topic, start, end in hits:
+        if topic is None:
             continue
-        covered = any(s <= hit.start and hit.end <= e for s, e in shields)
+        covered = any(s <= start and end <= e for s, e in shields)
         if not covered:
-            return EscalateFinding(hit.payload, hit.start, hit.end)
+            return EscalateFinding(topic, start, end)
     return None
 
 

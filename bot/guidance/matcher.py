@@ -6,9 +6,13 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from itertools import accumulate, compress, count
+from operator import add
+from typing import Any, NamedTuple, TypeAlias, TypeVar
 
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 # Slack's limit for a slash command is 4,000 characters; longer text is cut, not refused.
 MAX_CHARS = 6000
@@ -19,12 +23,42 @@ _PREFIX_KEY = 4
 _SHORT_KEY = 3
 _MIN_MEND = 7
 _MIN_KEY = 8
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# Per-word results are remembered (bounded): vocabulary repeats, so most words cost one probe.
+_HEAD_CACHE = 16384
+_WINDOW_CACHE = 32768
+# The capturing group makes re.split alternate gap, word, gap, ..., word, gap.
+_TOKEN_SPLIT = re.compile(r"([^\W_]+(?:['’][^\W_]+)*)")
+# For ASCII text: bytes that can be inside a word (a word character or an apostrophe) stay,
+# every other byte becomes a space, so that str.split finds the same words as the regex.
+_ASCII_MARKS = bytes(
+    b if re.fullmatch(r"[^\W_]|'", chr(b)) else ord(" ") if b < 128 else b for b in range(256)
+)
 _CLAUSE_BREAK = re.compile(r"[.;!?\n]|,\s|\s-\s|\s—\s")
 
 
-@dataclass(frozen=True, slots=True)
-class Tokens:
+class Memo(dict[K, V]):
+    """A bounded dict that computes a missing value on first lookup (a pure function's cache)."""
+
+    def __init__(self, compute: Callable[[K], V], limit: int) -> None:
+        """Remember at most `limit` results of `compute`."""
+        super().__init__()
+        self._compute = compute
+        self._limit = limit
+
+    def __missing__(self, key: K) -> V:
+        """Compute, remember and return the value for a key not seen yet."""
+        value = self._compute(key)
+        if len(self) >= self._limit:
+            # Starting afresh keeps memory bounded; answers never depend on what is cached.
+            self.clear()
+        self[key] = value
+        return value
+
+
+_END = ""  # stands for "no next word"; a token is never empty
+
+
+class Tokens(NamedTuple):
     """The words of a text, lower-cased for matching, with their character spans."""
 
     text: str
@@ -40,18 +74,19 @@ class Tokens:
         """Return the hit widened by a few words inside the same clause."""
         lo, hi = start, end
         for _ in range(reach):
-            if lo == 0 or self._breaks(lo - 1, lo):
+            if lo == 0 or self._breaks_before(lo):
                 break
             lo -= 1
         for _ in range(reach):
-            if hi >= len(self.words) or self._breaks(hi - 1, hi):
+            if hi >= len(self.words) or self._breaks_before(hi):
                 break
             hi += 1
-        return self.quote(lo, hi)
+        return self.text[self.starts[lo] : self.ends[hi - 1]]
 
-    def _breaks(self, left: int, right: int) -> bool:
-        """Tell whether a clause boundary lies between two adjacent tokens."""
-        return _CLAUSE_BREAK.search(self.text, self.ends[left], self.starts[right]) is not None
+    def _breaks_before(self, index: int) -> bool:
+        """Tell whether a clause boundary lies between a token and the one before it."""
+        gap = self.text[self.ends[index - 1] : self.starts[index]]
+        return gap != " " and _CLAUSE_BREAK.search(gap) is not None
 
 
 # Contractions whose apostrophe-free spelling is another word ("we're" is not "were").
@@ -64,19 +99,45 @@ def norm_word(word: str) -> str:
     return _CONTRACTIONS.get(lowered, lowered).replace("'", "")
 
 
-def tokenize(text: str, mend: Callable[[str], str] | None = None) -> Tokens:
-    """Split text into words (capped), mending known misspellings of key words."""
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for m in _TOKEN.finditer(text, 0, MAX_CHARS):
-        word = norm_word(m.group())
-        if mend is not None:
-            word = mend(word)
-        words.append(word)
-        starts.append(m.start())
-        ends.append(m.end())
-    return Tokens(text, tuple(words), tuple(starts), tuple(ends))
+def tokenize(text: str, word: Callable[[str], str] = norm_word) -> Tokens:
+    """Split text into words (capped), each normalised by `word` (which may also mend typos)."""
+    capped = text[:MAX_CHARS]
+    raw, starts, ends = _ascii_spans(capped) or _regex_spans(capped)
+    words = tuple(map(word, raw))
+    return Tokens(text, words, starts, ends)
+
+
+_Spans = tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]
+
+
+def _regex_spans(text: str) -> _Spans:
+    """Return the raw words of a text with their start and end offsets."""
+    pieces = _TOKEN_SPLIT.split(text)
+    # Pieces alternate gap, word, gap, ..., word, gap; a piece starts where the ones before end.
+    offsets = tuple(accumulate(map(len, pieces), initial=0))
+    return tuple(pieces[1::2]), offsets[1:-1:2], offsets[2::2]
+
+
+def _ascii_spans(text: str) -> _Spans | None:
+    """Cut plain ASCII text the way the regex does, with C-level string calls (else None)."""
+    if not text.isascii():
+        return None
+    marked = text.encode().translate(_ASCII_MARKS).decode()
+    if "'" in marked and _loose_apostrophe(marked):
+        return None
+    parts = marked.split(" ")
+    # A part starts after the parts before it and one space for each of them.
+    offsets = map(add, accumulate(map(len, parts), initial=0), count())
+    starts = tuple(compress(offsets, parts))
+    raw = tuple(filter(None, parts))
+    return raw, starts, tuple(map(add, starts, map(len, raw)))
+
+
+def _loose_apostrophe(marked: str) -> bool:
+    """Tell whether an apostrophe starts or ends a run, or two touch (the regex splits there)."""
+    return (
+        marked[0] == "'" or marked[-1] == "'" or " '" in marked or "' " in marked or "''" in marked
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,30 +156,47 @@ Element = str | Choice
 
 
 @dataclass(frozen=True, slots=True)
-class Entry(Generic[T]):
-    """One compiled phrase and the payload it carries."""
+class Entry:
+    """One compiled phrase, the payload it carries and which lexicon it belongs to."""
 
     elements: tuple[Element, ...]
-    payload: T
+    payload: Any
+    lexicon: int
 
 
-@dataclass(frozen=True, slots=True)
-class Hit(Generic[T]):
-    """Where a phrase matched, in token positions."""
-
-    payload: T
-    start: int
-    end: int
+# Where a phrase matched: its payload, then its start and end in token positions.
+Hit: TypeAlias = tuple[T, int, int]
 
 
-class PhraseIndex(Generic[T]):
-    """Phrases indexed by their first word (exact, or by a 3- or 4-letter prefix key)."""
+# A phrase that fits the first words at a position: payload, elements, its length in words when
+# those words settle the match (else 0), the element to go on matching from, and its lexicon.
+_Survivor = tuple[Any, tuple[Element, ...], int, int, int]
+# Phrases are filtered on the first two words, or three when a third decides some of them.
+_DEEPEST = 3
+_LAST_AFTER_GAP = -1  # a survivor's size when only "... last" remains to be matched
+# Returned for a window that is too short to settle; never iterated.
+_DEEPER: tuple[_Survivor, ...] = ((None, (), 0, 0, 0),)
 
-    def __init__(self, phrases: Iterable[tuple[str, T]]) -> None:
+
+class PhraseIndex:
+    """Phrase lists (lexicons) indexed together by first word (exact, or a 3- or 4-letter prefix).
+
+    One pass over a text finds the phrases of every lexicon; the hits come back per lexicon.
+    """
+
+    def __init__(self, *lexicons: Iterable[tuple[str, Any]]) -> None:
         """Compile phrases written as words, `pre*` prefixes, `_` (any word) and `...` (gap)."""
-        self._exact: dict[str, list[Entry[T]]] = {}
-        self._prefix: dict[str, list[Entry[T]]] = {}
-        pairs: dict[tuple[str, T], list[str]] = {}
+        self._exact: dict[str, list[Entry]] = {}
+        self._prefix: dict[str, list[Entry]] = {}
+        self._lexicons = len(lexicons)
+        for lexicon, phrases in enumerate(lexicons):
+            self._compile_lexicon(lexicon, phrases)
+        self._heads = Memo(self._heads_of, _HEAD_CACHE)
+        self._survivors = Memo(self._survivors_of, _WINDOW_CACHE)
+
+    def _compile_lexicon(self, lexicon: int, phrases: Iterable[tuple[str, Any]]) -> None:
+        """Compile one lexicon's phrases, in order."""
+        pairs: dict[tuple[str, Any], list[str]] = {}
         for phrase, payload in phrases:
             head, *rest = phrase.split(" ", 1)
             for alternative in head.split("|"):
@@ -127,11 +205,11 @@ class PhraseIndex(Generic[T]):
                     # Two-word phrases with one head and payload share one entry (fewer tries).
                     pairs.setdefault((alternative, payload), []).append(rest[0])
                     continue
-                self._add(Entry(_compile(" ".join(words)), payload))
+                self._add(Entry(_compile(" ".join(words)), payload, lexicon))
         for (head, payload), seconds in pairs.items():
-            self._add(Entry(_compile(f"{head} {'|'.join(seconds)}"), payload))
+            self._add(Entry(_compile(f"{head} {'|'.join(seconds)}"), payload, lexicon))
 
-    def _add(self, entry: Entry[T]) -> None:
+    def _add(self, entry: Entry) -> None:
         """Index one compiled phrase by its first element."""
         head = entry.elements[0]
         if not isinstance(head, str):
@@ -145,30 +223,93 @@ class PhraseIndex(Generic[T]):
         """Return every exact word the phrases mention (for typo mending)."""
         return frozenset(self._exact)
 
-    def find(self, tokens: Tokens) -> list[Hit[T]]:
-        """Return every phrase occurrence, in text order."""
+    def find(self, tokens: Tokens) -> list[list[Hit[Any]]]:
+        """Return every phrase occurrence per lexicon, in text order (then in lexicon order)."""
         words = tokens.words
-        hits: list[Hit[T]] = []
-        exact, prefix = self._exact, self._prefix
-        for i, word in enumerate(words):
-            candidates = exact.get(word)
-            if candidates:
-                _collect(candidates, words, i, hits)
-            candidates = prefix.get(word[:_PREFIX_KEY])
-            if candidates:
-                _collect(candidates, words, i, hits)
-            candidates = prefix.get(word[:_SHORT_KEY])
-            if candidates:
-                _collect(candidates, words, i, hits)
+        hits: list[list[Hit[Any]]] = [[] for _ in range(self._lexicons)]
+        survivors = self._survivors
+        # Only words that can start a phrase are visited; most words start none.
+        starts = list(compress(range(len(words)), map(self._heads.__getitem__, words)))
+        following = (*words[1:], _END)
+        pairs = zip(map(words.__getitem__, starts), map(following.__getitem__, starts), strict=True)
+        at_starts = list(map(survivors.__getitem__, pairs))
+        # Most starts have no surviving phrase; only the others reach the Python loop.
+        for i, fitting in compress(zip(starts, at_starts, strict=True), at_starts):
+            found = survivors[_window(words, i, _DEEPEST)] if fitting is _DEEPER else fitting
+            for payload, elements, size, k, lexicon in found:
+                if size > 0:
+                    end = i + size
+                elif size == _LAST_AFTER_GAP:
+                    end = _after_gap(elements[-1], words, i + k)
+                else:
+                    end = _match(elements, k, words, i + k)
+                if end >= 0:
+                    hits[lexicon].append((payload, i, end))
         return hits
 
+    def _heads_of(self, word: str) -> tuple[Entry, ...]:
+        """Return the phrases that start with this word, in the order they are tried."""
+        tried = (
+            *self._exact.get(word, ()),
+            *self._prefix.get(word[:_PREFIX_KEY], ()),
+            *self._prefix.get(word[:_SHORT_KEY], ()),
+        )
+        return tuple(e for e in tried if _element_fits(e.elements[0], word))
 
-def _collect(candidates: list[Entry[T]], words: Sequence[str], i: int, hits: list[Hit[T]]) -> None:
-    """Try each candidate phrase at position i."""
-    for entry in candidates:
-        end = _match(entry.elements, 0, words, i)
-        if end >= 0:
-            hits.append(Hit(entry.payload, i, end))
+    def _survivors_of(self, window: tuple[str, ...]) -> tuple[_Survivor, ...]:
+        """Return the phrases that fit these first words, or _DEEPER to look one word further."""
+        kept: list[_Survivor] = []
+        for entry in self._heads[window[0]]:
+            elements = entry.elements
+            k = _fitting(elements, window)
+            if k < 0:
+                continue
+            if k == len(elements):
+                kept.append((entry.payload, elements, k, k, entry.lexicon))
+            elif (
+                (k < len(window) or elements[k] == GAP)
+                and elements[k + 1 :] != (GAP,)
+                and len(elements) == k + 2
+            ):
+                # A gap, then one last element: a plain scan of the next few words settles it.
+                kept.append((entry.payload, elements, _LAST_AFTER_GAP, k, entry.lexicon))
+            elif k < len(window) or elements[k] == GAP or len(window) == _DEEPEST:
+                kept.append((entry.payload, elements, 0, k, entry.lexicon))
+            else:
+                return _DEEPER
+        return tuple(kept)
+
+
+def _window(words: tuple[str, ...], i: int, depth: int) -> tuple[str, ...]:
+    """Return `depth` words from position i, padded past the end of the text."""
+    window = words[i : i + depth]
+    if len(window) < depth:
+        window += (_END,) * (depth - len(window))
+    return window
+
+
+def _after_gap(last: Element, words: tuple[str, ...], i: int) -> int:
+    """Match `... last` at words[i:]: the end after the first fitting word in reach, or -1."""
+    reach = words[i : i + _MAX_GAP + 1]
+    if isinstance(last, str) and last != ANY and not last.endswith("*"):
+        return i + reach.index(last) + 1 if last in reach else -1
+    for j, word in enumerate(reach, i):
+        if _element_fits(last, word):
+            return j + 1
+    return -1
+
+
+def _fitting(elements: tuple[Element, ...], window: tuple[str, ...]) -> int:
+    """Count the leading elements the window's words settle (stopping at a gap), or -1."""
+    k = 1  # the first element fitted when the phrase was picked for its head word
+    while k < len(elements) and k < len(window):
+        element = elements[k]
+        if element == GAP:
+            return k
+        if window[k] == _END or not _element_fits(element, window[k]):
+            return -1
+        k += 1
+    return k
 
 
 def _compile(phrase: str) -> tuple[Element, ...]:

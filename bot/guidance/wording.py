@@ -59,7 +59,7 @@ _UNCLEAR_REASONS = {
 
 def reason(dimension: Dimension, gloss: str, quotes: tuple[str, ...]) -> str:
     """One reason: the dimension, what it shows, and the user's words that showed it."""
-    said = " and ".join(f"“{q}”" for q in quotes)
+    said = f"“{quotes[0]}”" if len(quotes) == 1 else " and ".join(f"“{q}”" for q in quotes)
     return f"{_DIMENSION_TITLES[dimension]}: {gloss} (you wrote {said})."
 
 

@@ -1,0 +1,147 @@
+"""The phrase matcher: the fast tokenizer and phrase lookups agree with plain reference versions."""
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.guidance.escalate import CONCEPT_PHRASES, ESCALATE_PHRASES
+from bot.guidance.lexicon import PRACTICE_PHRASES
+from bot.guidance.matcher import (
+    _PREFIX_KEY,
+    _SHORT_KEY,
+    MAX_CHARS,
+    Memo,
+    PhraseIndex,
+    _match,
+    norm_word,
+    tokenize,
+)
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def _reference_tokens(text: str) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
+    """Words and spans found one regex match at a time (the original tokenizer)."""
+    found = list(_TOKEN.finditer(text, 0, MAX_CHARS))
+    return (
+        tuple(norm_word(m.group()) for m in found),
+        tuple(m.start() for m in found),
+        tuple(m.end() for m in found),
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("   \t\n ", id="blank"),
+        pytest.param("I'm fine, don't worry.", id="inner-apostrophes"),
+        pytest.param("'quoted' words", id="edge-apostrophes"),
+        pytest.param("rock''n''roll", id="double-apostrophe"),
+        pytest.param("it’s curly", id="curly-apostrophe"),
+        pytest.param("snake_case and kebab-case", id="underscore-hyphen"),
+        pytest.param("Q3 2024: 90 days, 1:1s", id="digits"),
+        pytest.param("we're here.\nNew line;  two  spaces", id="contraction-and-breaks"),
+        pytest.param("café naïve résumé", id="accents"),
+        pytest.param("'", id="lone-apostrophe"),
+        pytest.param("word'", id="trailing-apostrophe"),
+        pytest.param("a" * (MAX_CHARS + 50), id="over-the-cap"),
+        pytest.param("x " * (MAX_CHARS // 2) + "tail", id="cap-between-words"),
+    ],
+)
+def test_tokenize_matches_reference(text: str) -> None:
+    """Both tokenizer paths (ASCII and regex) cut words exactly like the original."""
+    tokens = tokenize(text)
+    assert (tokens.words, tokens.starts, tokens.ends) == _reference_tokens(text)
+
+
+@given(st.text(alphabet="ab1 '’_-.,;\n\téß"))
+def test_tokenize_matches_reference_on_any_text(text: str) -> None:
+    """Random mixes of letters, apostrophes and separators cut the same way."""
+    tokens = tokenize(text)
+    assert (tokens.words, tokens.starts, tokens.ends) == _reference_tokens(text)
+
+
+def _reference_find(index: PhraseIndex, words: tuple[str, ...]) -> list[object]:
+    """Try every candidate phrase at every position (the original search, one lexicon)."""
+    hits: list[object] = []
+    for i, word in enumerate(words):
+        for table, key in (
+            (index._exact, word),
+            (index._prefix, word[:_PREFIX_KEY]),
+            (index._prefix, word[:_SHORT_KEY]),
+        ):
+            for entry in table.get(key, ()):
+                end = _match(entry.elements, 0, words, i)
+                if end >= 0:
+                    hits.append((entry.payload, i, end))
+    return hits
+
+
+_LEXICONS = {
+    "escalate": ESCALATE_PHRASES,
+    "concepts": CONCEPT_PHRASES,
+    "practice": PRACTICE_PHRASES,
+}
+_INDEXES = {name: PhraseIndex(phrases) for name, phrases in _LEXICONS.items()}
+_TOGETHER = PhraseIndex(*_LEXICONS.values())
+_VOCABULARY = sorted(
+    {
+        w
+        for phrases in (ESCALATE_PHRASES, CONCEPT_PHRASES, PRACTICE_PHRASES)
+        for p, _ in phrases
+        for w in re.split(r"[ |]", p.replace("*", ""))
+        if w not in ("", "_", "...")
+    }
+)
+
+
+@pytest.mark.parametrize("name", sorted(_INDEXES))
+@given(st.lists(st.sampled_from([*_VOCABULARY, "the", "zz"]), max_size=12))
+def test_find_matches_reference(name: str, words: list[str]) -> None:
+    """Cached first-words filtering finds the same hits, in the same order, as trying them all."""
+    index = _INDEXES[name]
+    tokens = tokenize(" ".join(words))
+    assert index.find(tokens) == [_reference_find(index, tokens.words)]
+
+
+@given(st.lists(st.sampled_from([*_VOCABULARY, "the", "zz"]), max_size=12))
+def test_lexicons_indexed_together_find_what_each_finds_alone(words: list[str]) -> None:
+    """One index over all lexicons returns, per lexicon, exactly the hits of its own index."""
+    tokens = tokenize(" ".join(words))
+    alone = [_INDEXES[name].find(tokens)[0] for name in _LEXICONS]
+    assert _TOGETHER.find(tokens) == alone
+
+
+def _spelled_out(phrase: str) -> str:
+    """Write a phrase as text that it matches: a prefix gets a suffix, `_` and `...` get words."""
+    words = []
+    for element in phrase.split():
+        option = element.split("|")[0]
+        words.append({"_": "some", "...": "one more"}.get(option, option.replace("*", "ing")))
+    return " ".join(words)
+
+
+@pytest.mark.parametrize("name", sorted(_INDEXES))
+def test_find_matches_reference_on_every_phrase(name: str) -> None:
+    """Each lexicon phrase, written out alone and inside a sentence, is found as before."""
+    index = _INDEXES[name]
+    for phrase, _ in _LEXICONS[name]:
+        for text in (_spelled_out(phrase), f"so i want to {_spelled_out(phrase)} in the end"):
+            tokens = tokenize(text)
+            (hits,) = index.find(tokens)
+            assert hits == _reference_find(index, tokens.words), text
+            assert hits, text
+            alone = [_INDEXES[n].find(tokens)[0] for n in _LEXICONS]
+            assert _TOGETHER.find(tokens) == alone, text
+
+
+def test_memo_stays_bounded() -> None:
+    """A memo computes each missing key once and never holds more than its limit."""
+    calls: list[int] = []
+    memo: Memo[int, int] = Memo(lambda k: calls.append(k) or k * 2, 3)
+    assert [memo[k] for k in (1, 2, 1, 3, 4, 5)] == [2, 4, 2, 6, 8, 10]
+    assert calls == [1, 2, 3, 4, 5]
+    assert len(memo) <= 3
