@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ from handlers import ids
 from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
+_ARGUMENTS = re.compile(r"\[([^\]]+)\]")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,12 @@ class Subcommand:
     summary: str
     run: Handler
     aliases: tuple[str, ...] = ()
+
+    @property
+    def arguments(self) -> frozenset[str]:
+        """The words the usage allows after the name, e.g. `mentor [pause | resume | leave]`."""
+        found = _ARGUMENTS.search(self.usage)
+        return frozenset(w.strip() for w in found.group(1).split("|")) if found else frozenset()
 
 
 class CommandRouter:
@@ -85,9 +93,11 @@ class CommandRouter:
         stripped = text.strip()
         word, _, rest = stripped.partition(" ")
         sub = self._subcommands.get(word.lower())
-        if sub is None:
+        rest = rest.strip()
+        # "help me stop interrupting people" is a situation, not a request for help.
+        if sub is None or (rest and rest.split()[0].lower() not in sub.arguments):
             return None, stripped
-        return sub, rest.strip()
+        return sub, rest
 
     def listener(
         self,

@@ -37,10 +37,31 @@ def features(text: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
+def _split_tables() -> tuple[dict[str, float], dict[tuple[str, str], float]]:
+    """Single-stem and stem-pair weights, pairs keyed by tuple (cheaper than building strings)."""
+    single: dict[str, float] = {}
+    pairs: dict[tuple[str, str], float] = {}
+    for name, weight in weights.WEIGHTS.items():
+        first, _, second = name.partition(" ")
+        if second:
+            pairs[(first, second)] = weight
+        else:
+            single[first] = weight
+    return single, pairs
+
+
+_SINGLE, _PAIRS = _split_tables()
+
+
 def risk(text: str) -> float:
-    """Probability-like score that the situation is not a guidance matter (0..1)."""
-    table = weights.WEIGHTS
-    total = weights.BIAS + sum(table.get(f, 0.0) for f in set(features(text)))
+    """Probability-like score that the situation is not a guidance matter (0..1).
+
+    Equal to scoring `set(features(text))` against the weights, without building the strings.
+    """
+    words = [stem(w) for w in _WORD.findall(strip_slack_markup(text[:MAX_CHARS]).lower())]
+    single, pairs = _SINGLE.get, _PAIRS.get
+    total = weights.BIAS + sum(single(w, 0.0) for w in set(words))
+    total += sum(pairs(p, 0.0) for p in set(itertools.pairwise(words)))
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
 
 

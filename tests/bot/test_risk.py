@@ -62,3 +62,15 @@ def test_hinted_situations_are_escalated(text: str) -> None:
 def test_ordinary_requests_are_not_flagged(text: str) -> None:
     assert not is_risky(text)
     assert classify(text).practice is not Practice.ESCALATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [*HINTED, *ORDINARY, "", "one", "the the the the", "Touching touched touches <@U1> & <b>"],
+    ids=lambda t: t[:20] or "empty",
+)
+def test_fast_scoring_equals_scoring_the_feature_set(text: str) -> None:
+    import math
+
+    total = weights.BIAS + sum(weights.WEIGHTS.get(f, 0.0) for f in set(features(text)))
+    assert risk(text) == pytest.approx(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total)))))
