@@ -782,12 +782,12 @@ def _day(moment: datetime) -> str:
 
 # the command -------------------------------------------------------------------------------------
 def _width(out: TextIO) -> int:
-    """The terminal's width, kept between 60 and 100 columns."""
+    """The terminal's width, kept between 60 and 100 columns (80 when it is not known)."""
     try:
-        columns = os.get_terminal_size(out.fileno()).columns if out.isatty() else 80
+        columns = os.get_terminal_size(out.fileno()).columns if out.isatty() else 0
     except (OSError, ValueError):
-        columns = 80
-    return max(60, min(100, columns))
+        columns = 0
+    return max(60, min(100, columns or 80))
 
 
 def _pause_for_enter(out: TextIO) -> Callable[[], None]:
