@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from socketserver import ThreadingMixIn
 from typing import Any, TextIO
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -351,6 +352,23 @@ class Printer:
 
 
 # the tour ----------------------------------------------------------------------------------------
+PLAN: tuple[tuple[str, str, tuple[int, ...]], ...] = (
+    ("Ana asks which practice fits", "situation", ()),
+    ("Ben signs up as a mentor", "mentor_signup", ()),
+    ("Ana asks for a mentor", "mentee_request", ()),
+    ("Ben gets a proposal", "proposal_dm", ()),
+    ("Ben accepts: the intro group DM", "accept", ()),
+    ("Ana sets a coaching goal, with Cleo as her coach", "goal", ()),
+    *(
+        (f"Week {n} of the goal: a check-in arrives, Ana answers", "week", (n,))
+        for n in range(1, WEEKS + 1)
+    ),
+    ("The end date: Ana wraps up her goal", "wrapup", ()),
+    ("Everyone opens the bot's App Home", "homes", ()),
+)
+"""Each step: its title, the Tour method that walks it, and that method's arguments."""
+
+
 @dataclass
 class Tour:
     """The scripted walk through the bot; each step checks what it needs and raises otherwise."""
@@ -371,21 +389,7 @@ class Tour:
     @property
     def steps(self) -> list[tuple[str, Callable[[], None]]]:
         """The steps in order, with their titles."""
-        weeks = [
-            (f"Week {n} of the goal: a check-in arrives, Ana answers", self._week(n))
-            for n in range(1, WEEKS + 1)
-        ]
-        return [
-            ("Ana asks which practice fits", self.situation),
-            ("Ben signs up as a mentor", self.mentor_signup),
-            ("Ana asks for a mentor", self.mentee_request),
-            ("Ben gets a proposal", self.proposal_dm),
-            ("Ben accepts: the intro group DM", self.accept),
-            ("Ana sets a coaching goal, with Cleo as her coach", self.goal),
-            *weeks,
-            ("The end date: Ana wraps up her goal", self.wrapup),
-            ("Everyone opens the bot's App Home", self.homes),
-        ]
+        return [(title, partial(getattr(self, name), *args)) for title, name, args in PLAN]
 
     def run(self) -> None:
         """Walk every step; a failed one raises TourError naming the step."""
@@ -604,12 +608,6 @@ class Tour:
         self._wait("the goal confirmation DM", self._posted_to(ANA.user_id))
         self._wait("Cleo's coach DM", self._posted_to(CLEO.user_id))
         self._show(ANA)
-
-    def _week(self, number: int) -> Callable[[], None]:
-        def step() -> None:
-            self.week(number)
-
-        return step
 
     def week(self, number: int) -> None:
         """A week on the fast clock: dispatcher ticks, the check-in, Ana's click, the digest."""
