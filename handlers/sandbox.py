@@ -15,6 +15,7 @@ import secrets
 import shutil
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -312,11 +313,13 @@ class Printer:
 
     def does(self, person: Person, what: str) -> None:
         """Narration: what a person does."""
-        self.line(f"{person.name} {what}")
+        for line in textwrap.wrap(f"{person.name} {what}", self.width, subsequent_indent="  "):
+            self.line(line)
 
     def note(self, text: str) -> None:
         """A dimmed aside."""
-        self.line(self.style.wrap(text, self.style.dim))
+        for line in textwrap.wrap(text, self.width):
+            self.line(self.style.wrap(line, self.style.dim))
 
     def surfaces(self, surfaces: Sequence[Surface]) -> None:
         """What each person sees, grouped by person (a group DM once for all its members)."""
@@ -400,6 +403,8 @@ class Tour:
                 step()
             except TourError as err:
                 raise TourError(f"step {number} ({title}): {err}") from None
+            except BrokenPipeError:
+                raise  # the reader went away (`| head`): not a failure of the step
             except Exception as err:
                 # Anything else is a bug somewhere: name it in one line, keep the trace in the log.
                 log.debug("step %d failed", number, exc_info=err)
@@ -843,6 +848,11 @@ def _sandbox(args: argparse.Namespace) -> int:
     except TourError as err:
         print(f"coach-or-mentor sandbox: {err}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # Whoever read the tour stopped reading (`| head`); stay quiet, as shell tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13  # SIGPIPE
     return 0
 
 
