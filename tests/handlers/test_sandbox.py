@@ -114,6 +114,23 @@ def test_every_step_of_the_tour_is_shown(tour: subprocess.CompletedProcess[str])
         assert "┌ App Home" in _seen_by(homes, name)
 
 
+def test_a_reader_that_stops_early_ends_the_tour_quietly(tmp_path: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    with subprocess.Popen(
+        [sys.executable, "-m", "handlers.cli", "sandbox"],
+        env={**clean, "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline().startswith("coach-or-mentor sandbox")
+        process.stdout.close()  # as `| head -1` does
+        assert process.wait(timeout=60) == 141
+        assert process.stderr.read() == ""
+
+
 def test_a_bad_database_url_is_one_line(tmp_path: Path) -> None:
     result = _run_cli("--database", "mysql://nowhere/x", cwd=tmp_path)
     assert result.returncode == 2
