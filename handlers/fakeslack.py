@@ -290,6 +290,10 @@ class FakeSlack:
     def _next_ts(self) -> str:
         return f"{1_700_000_000 + next(self._ts)}.000100"
 
+    def dm_channel(self, user_ids: list[str]) -> str:
+        """The id of the DM (one user) or group DM (several) with these users."""
+        return self._dm_channel(user_ids)
+
     def _dm_channel(self, user_ids: list[str]) -> str:
         digest = hashlib.sha1(",".join(sorted(user_ids)).encode()).hexdigest()[:9].upper()  # noqa: S324
         return ("D" if len(user_ids) == 1 else "G") + digest
