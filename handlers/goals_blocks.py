@@ -221,7 +221,7 @@ def goal_modal(today: date, spec: GoalSpec | None = None, goal_id: int | None = 
         ),
         _input(
             GoalField.COACH,
-            "Coach (optional)",
+            "Coach",
             coach,
             optional=True,
             hint="Your coach sees this goal and a short summary of your check-ins.",

@@ -16,16 +16,14 @@ import shutil
 import sys
 import tempfile
 import textwrap
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from socketserver import ThreadingMixIn
 from typing import Any, TextIO
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIServer
 from zoneinfo import ZoneInfo
 
 from bot.settings import Settings, SettingsError, mask_url, parse_settings
@@ -35,7 +33,7 @@ from handlers.deps import Deps
 from handlers.fakeslack import FakeSlack
 from handlers.goals_dispatch import Dispatcher, dispatch_client
 from handlers.runtime import StartupError, open_deps
-from handlers.server import EVENTS_PATH, SlackWsgi
+from handlers.server import EVENTS_PATH, SlackWsgi, serve_in_thread
 from handlers.signed import Reply, SignedClient
 from handlers.terminal import Renderer, Style, pick_style
 from storage import db
@@ -98,15 +96,6 @@ def start_time(real_now: datetime) -> datetime:
 
 
 # the running bot ---------------------------------------------------------------------------------
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """The tour prints what matters; no access log."""
-
-
 @dataclass
 class Sandbox:
     """The bot serving on loopback, its fake Slack, its database and its clock."""
@@ -166,11 +155,7 @@ def running(database_url: str | None, clock: SandboxClock) -> Iterator[Sandbox]:
             raise StartupError(f"invalid --database: {err}", 2) from None
         deps = replace(open_deps(settings), clock=clock)
         app = build_app(deps, client=make_client(settings))
-        wsgi = SlackWsgi(app, secret, lambda: db.ping(deps.engine) if deps else None)
-        server = make_server(
-            "127.0.0.1", 0, wsgi, server_class=_ThreadingServer, handler_class=_QuietHandler
-        )
-        threading.Thread(target=server.serve_forever, name="sandbox-http", daemon=True).start()
+        server = serve_in_thread(SlackWsgi(app, secret, lambda: db.ping(deps.engine)))
         yield Sandbox(
             deps=deps,
             slack=slack,

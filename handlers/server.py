@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import parse_qsl
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
@@ -157,6 +160,25 @@ class SlackWsgi:
             f"{response.status} {_REASONS.get(response.status, 'Status')}", response_headers
         )
         return [data]
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """No access log: the sandbox and the tests print what matters."""
+
+
+def serve_in_thread(wsgi: SlackWsgi, host: str = "127.0.0.1") -> WSGIServer:
+    """Serve the WSGI app on a free port in a daemon thread (the sandbox and the tests).
+
+    Production uses gunicorn (`serve_gunicorn`); call `shutdown()` and `server_close()` to stop.
+    """
+    server = make_server(host, 0, wsgi, server_class=_ThreadingServer, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, name="bot-http", daemon=True).start()
+    return server
 
 
 def serve_gunicorn(

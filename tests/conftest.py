@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from slack_bolt import App
@@ -24,7 +21,7 @@ from bot.settings import Settings, parse_settings
 from handlers.app import build_app, make_client
 from handlers.deps import Deps
 from handlers.fakeslack import FakeSlack
-from handlers.server import SlackWsgi
+from handlers.server import SlackWsgi, serve_in_thread
 from handlers.signed import SignedClient
 from storage import db
 
@@ -149,15 +146,6 @@ def make_settings(fake: FakeSlack, database_url: str, **env: str) -> Settings:
     )
 
 
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @dataclass
 class RunningBot:
     """The bot serving HTTP on loopback, with its fake Slack, database and clock."""
@@ -177,12 +165,7 @@ def start_bot(fake: FakeSlack, database_url: str, **env: str) -> Iterator[Runnin
     clock = FakeClock()
     deps = Deps(settings=settings, engine=engine, sessions=db.make_sessions(engine), clock=clock)
     app = build_app(deps, client=make_client(settings))
-    wsgi = SlackWsgi(app, SIGNING_SECRET, lambda: db.ping(engine))
-    server = make_server(
-        "127.0.0.1", 0, wsgi, server_class=_ThreadingServer, handler_class=_QuietHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = serve_in_thread(SlackWsgi(app, SIGNING_SECRET, lambda: db.ping(engine)))
     http = SignedClient(
         f"http://127.0.0.1:{server.server_port}",
         SIGNING_SECRET,
