@@ -17,7 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.settings import Settings
-from handlers import goals, guidance, home
+from handlers import admin, goals, guidance, home, privacy
 from handlers import help as help_command
 from handlers.dedupe import EventDedupe
 from handlers.deps import Deps
@@ -143,4 +143,6 @@ FEATURES: tuple[Callable[[App, CommandRouter], None], ...] = (
     guidance.register,
     goals.register,
     mentoring.register,
+    admin.register,
+    privacy.register,
 )

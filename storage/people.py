@@ -107,3 +107,12 @@ def claim_greeting(session: Session, team_id: str, user_id: str) -> bool:
         .values(greeted=True)
     )
     return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def unclaim_greeting(session: Session, team_id: str, user_id: str) -> None:
+    """The greeting could not be sent: let the next visit try again."""
+    session.execute(
+        update(PersonRow)
+        .where(PersonRow.team_id == team_id, PersonRow.user_id == user_id)
+        .values(greeted=False)
+    )
