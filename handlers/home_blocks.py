@@ -146,7 +146,7 @@ def mentoring_lines(data: HomeData) -> list[str]:
         )
     mentor = data.mentor
     if mentor is not None and not mentor.left:
-        room = max(mentor.profile.capacity - data.mentee_count, 0)
+        room = max(mentor.profile.capacity - data.mentee_count - data.asked_of_me, 0)
         if mentor.profile.paused:
             lines.append("You're a mentor, paused: I won't propose anyone new to you.")
         else:
