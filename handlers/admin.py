@@ -171,9 +171,10 @@ def preview_view(result: MatchResult, team_id: str) -> View:
     more = len(result.proposals) - len(lines)
     blocks: list[Block] = [
         _md(
-            f"*{len(result.proposals)}* mentor{'s' if len(result.proposals) != 1 else ''} would be"
-            f" asked; *{len(result.unmatched)}* request{'s' if len(result.unmatched) != 1 else ''}"
-            " would stay open. Each mentor gets a DM and decides; nobody is paired without"
+            f"*{len(result.proposals)}* proposal{'s' if len(result.proposals) != 1 else ''}"
+            f" would go out; *{len(result.unmatched)}*"
+            f" request{'s' if len(result.unmatched) != 1 else ''} would stay open. Each mentor"
+            " gets a DM and decides; nobody is paired without"
             " saying yes."
         )
     ]
@@ -243,7 +244,7 @@ def on_match_confirmed(ack: Ack, body: dict[str, Any], client: WebClient, deps: 
     result = flow.run_round(deps, client, team_id)
     asked, left = len(result.proposals), len(result.unmatched)
     text = (
-        f"Match round done: {asked} mentor{'s' if asked != 1 else ''} asked,"
+        f"Match round done: {asked} proposal{'s' if asked != 1 else ''} sent to mentors,"
         f" {left} request{'s' if left != 1 else ''} still open."
     )
     client.chat_postMessage(channel=user_id, text=text)
