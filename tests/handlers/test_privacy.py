@@ -74,6 +74,7 @@ def test_forget_me_deletes_everything_and_tells_the_other_side(world: RunningBot
     for user in (ALICE, ERIN):
         for text in _texts(bot, user):
             assert "forget" not in text.lower() and "Speak up" not in text
+
     # His home tab is republished with nothing about him.
     def homes() -> list[object]:
         return [c for c in bot.slack.ok_calls("views.publish") if c.args["user_id"] == BOB]

@@ -142,3 +142,45 @@ def test_retention_clears_notes_of_goals_ended_long_ago(sessions: sessionmaker[S
     assert notes == {world.bob_goals[0]: None, world.bob_goals[1]: None}
     assert erin == ["erin's note"]  # her goal is still open
     assert helped is not None and helped.what_helped is None
+
+
+def test_a_dm_in_flight_when_its_goal_is_forgotten_does_not_break_the_batch(
+    sessions: sessionmaker[Session],
+) -> None:
+    from storage import goals_queue as queue
+    from storage.goals import CheckinRow
+    from tests.programme_seed import LIMITS
+
+    with sessions.begin() as session:
+        world = seed(session, NOW)
+        session.add(
+            CheckinRow(
+                goal_id=world.erin_goal,
+                team_id=TEAM,
+                user_id=ERIN,
+                kind="checkin",
+                period=NOW.date(),
+                status="pending",
+                due_at=NOW,
+                attempts=0,
+            )
+        )
+    later = NOW + timedelta(days=8)
+    with sessions.begin() as session:
+        ids = queue.claim_due(
+            session, CheckinRow, owner="w1", now=later, lease=timedelta(minutes=2), limit=10
+        )
+        claimed = queue.load_claimed(session, ids)
+    assert {c.goal.id for c in claimed} == {world.erin_goal}
+    with sessions.begin() as session:
+        privacy.forget_person(session, TEAM, ERIN)  # while the DM is being sent
+    sent = [
+        (c, queue.Outcome(id=c.id, status="sent", due_at=c.due_at, channel="D1", ts="9.9"))
+        for c in claimed
+    ]
+    with sessions.begin() as session:
+        queue.complete(session, CheckinRow, [o for _, o in sent], owner="w1", now=later)
+        queue.advance_goals(session, sent, now=later, limits=LIMITS, coach_zones={})
+    with sessions.begin() as session:
+        rows = dump(session)
+    assert not any(mentions(r, ERIN) for t in rows.values() for r in t)
