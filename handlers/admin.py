@@ -7,6 +7,7 @@ non-admin gets a polite refusal and nothing else happens. Admins see counts only
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -461,14 +462,15 @@ def register(app: App, router: CommandRouter) -> None:
             admin_command,
         )
     )
-    for action_id in (
+    buttons = (
         ids.ADMIN_CHART_ACTION,
         ids.ADMIN_EXPORT_ACTION,
         ids.ADMIN_MATCH_ACTION,
         ids.ADMIN_TOPICS_ACTION,
         ids.ADMIN_RESOURCES_ACTION,
-    ):
-        app.action(action_id)(on_admin_button)
+    )
+    # One listener for all five: Bolt runs every listener's matcher until one matches.
+    app.action(re.compile("^(" + "|".join(map(re.escape, buttons)) + ")$"))(on_admin_button)
     app.view(ids.ADMIN_MATCH_VIEW)(on_match_confirmed)
     app.view(ids.ADMIN_TOPICS_VIEW)(on_topics_submitted)
     app.view(ids.ADMIN_RESOURCES_VIEW)(on_resources_submitted)

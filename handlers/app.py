@@ -130,10 +130,12 @@ def build_app(
         _apologise(body, response)
 
     router = CommandRouter()
+    # First: Bolt tries listeners in order, and the slash command (the guidance answer's hot
+    # path) should not pay for every action and view matcher registered after it.
+    router.register(app)
     help_command.register(router)
     for feature in FEATURES:
         feature(app, router)
-    router.register(app)
     home.register(app)
     return app
 

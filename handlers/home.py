@@ -4,6 +4,7 @@ greeting in the messages tab, and the person's Slack time zone kept fresh."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -156,5 +157,5 @@ def on_mentor_pause(ack: Ack, body: dict[str, Any], client: WebClient, deps: Dep
 def register(app: App) -> None:
     """Wire App Home listeners."""
     app.event("app_home_opened")(on_app_home_opened)
-    app.action(ids.HOME_MENTOR_PAUSE_ACTION)(on_mentor_pause)
-    app.action(ids.HOME_MENTOR_RESUME_ACTION)(on_mentor_pause)
+    pause = (ids.HOME_MENTOR_PAUSE_ACTION, ids.HOME_MENTOR_RESUME_ACTION)
+    app.action(re.compile("^(" + "|".join(map(re.escape, pause)) + ")$"))(on_mentor_pause)
