@@ -12,7 +12,7 @@ from bot.goals import GoalStatus, PauseReason
 from bot.mentoring.lifecycle import PairStatus, ProposalStatus
 from storage import goals as goals_repo
 from storage import mentoring as mentoring_repo
-from storage.goals import GoalRow
+from storage.goals import CheckinKind, CheckinRow, GoalRow
 from storage.mentoring import PairRow, ProposalRow
 
 # At most this many names are loaded per list; the rest is a count.
@@ -53,7 +53,7 @@ class HomeData:
 def load_home(session: Session, team_id: str, user_id: str) -> HomeData:
     """The person's goals and mentoring, bounded whatever the data."""
     goals = goals_repo.goals_of(session, team_id, user_id)
-    last = goals_repo.last_answers(session, [g.id for g in goals])
+    last = _last_answers(session, [g.id for g in goals])
     cards = tuple(
         GoalCard(
             id=g.id,
@@ -63,8 +63,8 @@ def load_home(session: Session, team_id: str, user_id: str) -> HomeData:
             needs_attention=g.needs_attention,
             end_date=g.spec.end_date,
             tz_name=g.tz_name,
-            last_answer=last[g.id].answer if g.id in last else None,
-            last_answered_at=last[g.id].answered_at if g.id in last else None,
+            last_answer=last[g.id][0] if g.id in last else None,
+            last_answered_at=last[g.id][1] if g.id in last else None,
         )
         for g in goals
     )
@@ -91,6 +91,25 @@ def load_home(session: Session, team_id: str, user_id: str) -> HomeData:
             or 0
         ),
     )
+
+
+def _last_answers(session: Session, goal_ids: list[int]) -> dict[int, tuple[str, datetime]]:
+    """Each goal's latest check-in answer and when it came (two columns, no ORM rows)."""
+    if not goal_ids:
+        return {}
+    rows = session.execute(
+        select(CheckinRow.goal_id, CheckinRow.answer, CheckinRow.answered_at).where(
+            CheckinRow.goal_id.in_(goal_ids),
+            CheckinRow.kind == CheckinKind.CHECKIN.value,
+            CheckinRow.answered_at.is_not(None),
+        )
+    )
+    latest: dict[int, tuple[str, datetime]] = {}
+    for goal_id, answer, answered_at in rows:
+        seen = latest.get(goal_id)
+        if seen is None or answered_at > seen[1]:
+            latest[goal_id] = (str(answer or ""), answered_at)
+    return latest
 
 
 def _members(
