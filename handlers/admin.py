@@ -53,6 +53,7 @@ RESOURCE_LABELS = {
     Resource.CRISIS.value: "Crisis (self-harm)",
     live.CONSULTING_KEY: "Consulting contact",
 }
+UPLOAD_FAILED = "I couldn't upload the file just now, so nothing was sent. Please try again."
 USAGE = (
     f"`{ids.COMMAND} admin` shows programme health. Also: `admin chart`, `admin export`,"
     " `admin match`, `admin topics`, `admin resources`."
@@ -420,7 +421,14 @@ def admin_command(call: CommandCall) -> None:
         open_resources(client, deps, call.trigger_id)
     elif word in ("chart", "export"):
         call.ack(response_type="ephemeral", text="On its way to your DM with me.")
-        (send_chart if word == "chart" else send_export)(client, deps, call.team_id, call.user_id)
+        send = send_chart if word == "chart" else send_export
+        try:
+            send(client, deps, call.team_id, call.user_id)
+        except SlackApiError as err:
+            log.warning(
+                "admin upload failed user=%s error=%s", call.user_id, err.response.get("error")
+            )
+            call.respond(text=UPLOAD_FAILED, response_type="ephemeral")
     else:
         call.ack(response_type="ephemeral", text=USAGE)
 
@@ -449,7 +457,7 @@ def on_admin_button(
             send(client, deps, team_id, user_id)
         except SlackApiError as err:
             log.warning("admin upload failed user=%s error=%s", user_id, err.response.get("error"))
-            _tell(client, body, respond, "I couldn't upload the file just now. Please try again.")
+            _tell(client, body, respond, UPLOAD_FAILED)
 
 
 def register(app: App, router: CommandRouter) -> None:

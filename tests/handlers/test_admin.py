@@ -305,3 +305,12 @@ def _now() -> Any:
     from tests.conftest import START
 
     return START
+
+
+def test_a_failed_upload_is_said_plainly(seeded: RunningBot) -> None:
+    bot = seeded
+    bot.slack.fail("files.completeUploadExternal", error="not_in_channel")
+    bot.http.command(ADMIN, "admin chart")
+    assert bot.slack.wait_for(
+        lambda s: any("couldn't upload" in str(r.get("text")) for r in s.responses())
+    )
