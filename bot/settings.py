@@ -77,6 +77,14 @@ class GoalSettings:
 
 
 @dataclass(frozen=True)
+class ProgrammeSettings:
+    """Who administers the programme and how long free text is kept."""
+
+    admins_include_workspace_admins: bool = False
+    note_retention_days: int = 365
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the bot is configured with."""
 
@@ -90,6 +98,7 @@ class Settings:
     resources: GuidanceResources = field(default_factory=lambda: parse_resources({}))
     mentoring: MentoringSettings = field(default_factory=_default_mentoring)
     goals: GoalSettings = field(default_factory=GoalSettings)
+    programme: ProgrammeSettings = field(default_factory=ProgrammeSettings)
 
     def missing_for_socket_mode(self) -> list[str]:
         """Names of the variables Socket Mode needs but lacks."""
@@ -129,6 +138,12 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
         resources=parse_resources(env),
         mentoring=parse_mentoring_settings(env),
         goals=parse_goal_settings(env),
+        programme=ProgrammeSettings(
+            admins_include_workspace_admins=bool_setting(
+                env, "ADMINS_INCLUDE_WORKSPACE_ADMINS", default=False
+            ),
+            note_retention_days=int_setting(env, "NOTE_RETENTION_DAYS", 365, 1, 3650),
+        ),
     )
 
 
@@ -217,6 +232,22 @@ def int_setting(env: Mapping[str, str], name: str, default: int, low: int, high:
     if not low <= value <= high:
         raise SettingsError(name, f"must be a whole number from {low} to {high}")
     return value
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def bool_setting(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    """Read a yes/no setting (true/false, yes/no, on/off, 1/0)."""
+    raw = env.get(name, "").strip().casefold()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise SettingsError(name, "must be true or false")
 
 
 def mask_url(url: str) -> str:

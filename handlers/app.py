@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -17,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.settings import Settings
-from handlers import goals, guidance, home
+from handlers import admin, goals, guidance, home, privacy
 from handlers import help as help_command
 from handlers.dedupe import EventDedupe
 from handlers.deps import Deps
@@ -108,6 +109,7 @@ def build_app(
     client: WebClient | None = None,
     socket_mode: bool = False,
     process_before_response: bool = False,
+    listener_executor: Executor | None = None,
 ) -> App:
     """A Bolt app with every feature registered; nothing is contacted until it serves."""
     settings = deps.settings
@@ -119,6 +121,7 @@ def build_app(
         process_before_response=process_before_response,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("slack_bolt"),
+        **({"listener_executor": listener_executor} if listener_executor else {}),
     )
 
     app.use(InjectDeps(deps))
@@ -145,4 +148,6 @@ FEATURES: tuple[Callable[[App, CommandRouter], None], ...] = (
     guidance.register,
     goals.register,
     mentoring.register,
+    admin.register,
+    privacy.register,
 )

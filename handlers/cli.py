@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from handlers import ask, logs, sandbox
+from handlers import ask, logs, programme_cli, sandbox
 from handlers.mentoring import cli as mentoring_cli
 from handlers.runtime import StartupError, load_settings, read_environment, require
 
@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 # Feature modules add their sub-commands here: each is `register(subparsers)`.
 EXTRA_COMMANDS: tuple[
     Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...
-] = (ask.register, mentoring_cli.register, sandbox.register)
+] = (ask.register, mentoring_cli.register, programme_cli.register, sandbox.register)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

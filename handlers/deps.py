@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
+from handlers.live import LiveConfig
 
 
 def utc_now() -> datetime:
@@ -19,9 +20,10 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class Deps:
-    """Settings, the database and the clock."""
+    """Settings, the database, the clock and the cache of settings admins change in Slack."""
 
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime] = utc_now
+    live: LiveConfig = field(default_factory=LiveConfig, compare=False)

@@ -158,8 +158,10 @@ class FakeSlack:
         is_bot: bool = False,
         deleted: bool = False,
         name: str | None = None,
+        is_admin: bool = False,
+        is_owner: bool = False,
     ) -> None:
-        """Make users.info know a user."""
+        """Make users.info know a user (workspace admins and owners included)."""
         with self._lock:
             self._state.users[user_id] = {
                 "id": user_id,
@@ -170,6 +172,8 @@ class FakeSlack:
                 "tz_offset": 0,
                 "is_bot": is_bot,
                 "deleted": deleted,
+                "is_admin": is_admin,
+                "is_owner": is_owner,
             }
 
     # faults ----------------------------------------------------------------------------------

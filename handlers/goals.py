@@ -38,7 +38,7 @@ from bot.goals.messages import (
 )
 from handlers import goals_blocks, ids
 from handlers.deps import Deps
-from handlers.home import refresh_person
+from handlers.home import refresh_home, refresh_person
 from handlers.router import CommandCall, CommandRouter, Subcommand
 from storage import goals as repo
 from storage import people
@@ -202,6 +202,7 @@ def on_goal_submitted(
     if stored is None:
         return
     _confirm(client, deps, stored, next_due, zone.fell_back, editing is not None)
+    refresh_home(client, deps, team_id, user_id)
 
 
 def _confirm(  # noqa: PLR0917
@@ -271,7 +272,9 @@ def _team(body: dict[str, Any]) -> str:
     return str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")
 
 
-def on_answer(ack: Ack, body: dict[str, Any], respond: Respond, deps: Deps) -> None:
+def on_answer(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, deps: Deps
+) -> None:
     """Record a check-in answer once; a second click or an ended goal gets a clear note."""
     ack()
     try:
@@ -296,6 +299,7 @@ def on_answer(ack: Ack, body: dict[str, Any], respond: Respond, deps: Deps) -> N
         text=reply.summary,
         blocks=[block.to_dict() for block in blocks],
     )
+    refresh_home(client, deps, _team(body), _user(body))
 
 
 def on_note_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -348,7 +352,9 @@ def on_wrapup_now(ack: Ack, body: dict[str, Any], respond: Respond, deps: Deps) 
     )
 
 
-def on_outcome(ack: Ack, body: dict[str, Any], respond: Respond, deps: Deps) -> None:
+def on_outcome(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, deps: Deps
+) -> None:
     """Record the wrap-up outcome once and offer what comes next."""
     ack()
     try:
@@ -374,6 +380,7 @@ def on_outcome(ack: Ack, body: dict[str, Any], respond: Respond, deps: Deps) -> 
         text=reply.summary,
         blocks=[block.to_dict() for block in blocks],
     )
+    refresh_home(client, deps, _team(body), _user(body))
 
 
 def on_helped_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -406,8 +413,14 @@ def on_new_goal(
     """ "Set a coaching goal" (from the guidance answer, the wrap-up or the list)."""
     ack()
     refusal = open_goal_modal(client, deps, str(body.get("trigger_id")), _team(body), _user(body))
-    if refusal is not None:
+    if refusal is None:
+        return
+    if body.get("response_url"):
         respond(response_type="ephemeral", replace_original=False, text=refusal)
+    else:  # the home tab has no conversation to answer in
+        client.views_open(
+            trigger_id=str(body.get("trigger_id")), view=goals_blocks.notice_modal(refusal)
+        )
 
 
 # managing a goal -------------------------------------------------------------------------------
@@ -437,7 +450,9 @@ _CHANGES = {
 }
 
 
-def on_change(ack: Ack, body: dict[str, Any], respond: Respond, deps: Deps) -> None:
+def on_change(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, deps: Deps
+) -> None:
     """Pause, resume, finish or drop a goal (each a compare-and-set: a double click is a no-op)."""
     ack()
     action_id = str((body.get("actions") or [{}])[0].get("action_id") or "")
@@ -478,6 +493,8 @@ def on_change(ack: Ack, body: dict[str, Any], respond: Respond, deps: Deps) -> N
             blocks=[block.to_dict() for block in blocks],
         )
     respond(response_type="ephemeral", replace_original=False, text=text)
+    if changed:
+        refresh_home(client, deps, _team(body), user_id)
 
 
 def _state(goal: repo.Goal) -> str:

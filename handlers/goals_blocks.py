@@ -321,3 +321,14 @@ def _goal_buttons(goal: Goal) -> list[ButtonElement]:
         )
     )
     return buttons
+
+
+def notice_modal(text: str) -> View:
+    """A modal that only says something (for clicks from the home tab)."""
+    return View(
+        type="modal",
+        callback_id=ids.NOTICE_VIEW,
+        title="Coaching goals",
+        close="Close",
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text))],
+    )

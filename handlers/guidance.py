@@ -9,7 +9,7 @@ from slack_bolt import App
 from bot.guidance import Comparison, Guidance, Practice, classify, compare, topic_words
 from bot.resources import GuidanceResources
 from bot.text import escape_mrkdwn
-from handlers import ids
+from handlers import ids, live
 from handlers.blocks import Block, actions, button, context, divider, header, section
 from handlers.router import CommandCall, CommandRouter, Subcommand
 
@@ -142,7 +142,7 @@ def register(app: App, router: CommandRouter) -> None:
 
     def answer(call: CommandCall) -> None:
         guidance = classify(call.rest)
-        blocks = answer_blocks(guidance, call.deps.settings.resources, router.next_step_actions)
+        blocks = answer_blocks(guidance, live.resources(call.deps), router.next_step_actions)
         call.ack(
             response_type="ephemeral",
             text=answer_text(guidance),

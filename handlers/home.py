@@ -1,34 +1,28 @@
-"""App Home: publish the home tab and remember who opened it (and their time zone)."""
+"""App Home: the home tab (published on open, refreshed when what it shows changes), a one-time
+greeting in the messages tab, and the person's Slack time zone kept fresh."""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 
 from handlers import ids
+from handlers.admins import is_admin
 from handlers.deps import Deps
-from handlers.help import INTRO
+from handlers.home_blocks import GREETING, HomeInputs, home_view
+from storage import mentoring as mentoring_repo
 from storage import people
+from storage.home import load_home
+from storage.report import load_report
 
 log = logging.getLogger(__name__)
-
-
-def home_view() -> View:
-    """The home tab for everyone."""
-    return View(
-        type="home",
-        callback_id=ids.HOME_VIEW,
-        blocks=[
-            HeaderBlock(text="coach-or-mentor"),
-            SectionBlock(text=MarkdownTextObject(text=INTRO)),
-        ],
-    )
 
 
 def refresh_person(client: WebClient, deps: Deps, team_id: str, user_id: str) -> people.Person:
@@ -47,20 +41,121 @@ def refresh_person(client: WebClient, deps: Deps, team_id: str, user_id: str) ->
         )
 
 
+def build_home(client: WebClient, deps: Deps, team_id: str, user_id: str) -> View:
+    """The person's home tab as it stands now (with programme health for an admin)."""
+    now = deps.clock()
+    admin = is_admin(client, deps, user_id)
+    with deps.sessions.begin() as session:
+        data = load_home(session, team_id, user_id)
+        report = load_report(session, team_id, now) if admin else None
+    return home_view(HomeInputs(data=data, now=now, report=report))
+
+
+def refresh_home(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
+    """Republish the home tab after something it shows changed; a Slack failure is logged.
+
+    Features call this after a change made by a click or a command. Changes made by background
+    jobs (a proposal expiring, a goal paused for missed check-ins) are shown the next time the
+    person opens the tab, which republishes it.
+    """
+    if not user_id:
+        return
+    try:
+        client.views_publish(user_id=user_id, view=build_home(client, deps, team_id, user_id))
+    except SlackApiError as err:
+        log.warning("views.publish failed user=%s error=%s", user_id, err.response.get("error"))
+
+
+def refresh_homes(client: WebClient, deps: Deps, team_id: str, *user_ids: str) -> None:
+    """refresh_home for each person (once each)."""
+    for user_id in dict.fromkeys(user_ids):
+        refresh_home(client, deps, team_id, user_id)
+
+
+def greet_once(client: WebClient, deps: Deps, team_id: str, user_id: str, channel: str) -> bool:
+    """Say hello in the messages tab the first time a person opens it; True when sent."""
+    with deps.sessions.begin() as session:
+        known = people.get_person(session, team_id, user_id) is not None
+    if not known:
+        _remember(client, deps, team_id, user_id)
+    with deps.sessions.begin() as session:
+        if not people.claim_greeting(session, team_id, user_id):
+            return False
+    try:
+        client.chat_postMessage(
+            channel=channel or user_id,
+            text="Hi! I'm coach-or-mentor: here is what I can do.",
+            blocks=[SectionBlock(text=MarkdownTextObject(text=GREETING))],
+        )
+    except SlackApiError as err:
+        log.warning("greeting failed user=%s error=%s", user_id, err.response.get("error"))
+        with deps.sessions.begin() as session:
+            people.unclaim_greeting(session, team_id, user_id)
+        return False
+    return True
+
+
+def _remember(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
+    """Store a person seen for the first time (without a zone when Slack will not say)."""
+    try:
+        refresh_person(client, deps, team_id, user_id)
+    except SlackApiError as err:
+        log.warning("users.info failed user=%s error=%s", user_id, err.response.get("error"))
+        with deps.sessions.begin() as session:
+            people.upsert_person(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                tz_name=None,
+                is_bot=False,
+                deleted=False,
+                now=deps.clock(),
+            )
+
+
 def on_app_home_opened(
     event: dict[str, Any], client: WebClient, context: dict[str, Any], deps: Deps
 ) -> None:
-    """Publish the home tab; keep the person's time zone fresh."""
+    """Home tab: keep the zone fresh and publish. Messages tab: greet a first-timer once."""
+    user_id = str(event.get("user") or "")
+    team_id = str(context.get("team_id") or "")
+    if event.get("tab") == "messages":
+        greet_once(client, deps, team_id, user_id, str(event.get("channel") or ""))
+        return
     if event.get("tab") != "home":
         return
-    user_id = str(event.get("user") or "")
     try:
-        refresh_person(client, deps, str(context.get("team_id") or ""), user_id)
+        refresh_person(client, deps, team_id, user_id)
     except SlackApiError as err:
         log.warning("users.info failed user=%s error=%s", user_id, err.response.get("error"))
-    client.views_publish(user_id=user_id, view=home_view())
+    client.views_publish(user_id=user_id, view=build_home(client, deps, team_id, user_id))
+
+
+def _who(body: dict[str, Any]) -> tuple[str, str]:
+    user = body.get("user") or {}
+    team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
+    return team, str(user.get("id") or "")
+
+
+def on_mentor_pause(ack: Ack, body: dict[str, Any], client: WebClient, deps: Deps) -> None:
+    """The home tab's Pause / Resume mentoring button (for the clicking mentor only)."""
+    from handlers.mentoring import flow
+
+    ack()
+    team_id, user_id = _who(body)
+    action_id = str((body.get("actions") or [{}])[0].get("action_id") or "")
+    paused = action_id == ids.HOME_MENTOR_PAUSE_ACTION
+    with deps.sessions.begin() as session:
+        changed = mentoring_repo.set_mentor_paused(
+            session, team_id, user_id, paused=paused, now=deps.clock()
+        )
+    if changed and not paused and flow.settings_of(deps).instant:
+        flow.run_round(deps, client, team_id)
+    refresh_home(client, deps, team_id, user_id)
 
 
 def register(app: App) -> None:
     """Wire App Home listeners."""
     app.event("app_home_opened")(on_app_home_opened)
+    pause = (ids.HOME_MENTOR_PAUSE_ACTION, ids.HOME_MENTOR_RESUME_ACTION)
+    app.action(re.compile("^(" + "|".join(map(re.escape, pause)) + ")$"))(on_mentor_pause)

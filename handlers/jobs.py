@@ -25,7 +25,19 @@ def _goal_jobs(scheduler: BackgroundScheduler, deps: Deps, client: WebClient) ->
     goals_dispatch.add_jobs(scheduler, deps, client)
 
 
-INSTALLERS: tuple[JobInstaller, ...] = (dedupe.add_jobs, mentoring_jobs.add_jobs, _goal_jobs)
+def _privacy_jobs(scheduler: BackgroundScheduler, deps: Deps, client: WebClient) -> None:
+    """The daily note-retention job."""
+    from handlers import privacy
+
+    privacy.add_jobs(scheduler, deps, client)
+
+
+INSTALLERS: tuple[JobInstaller, ...] = (
+    dedupe.add_jobs,
+    mentoring_jobs.add_jobs,
+    _goal_jobs,
+    _privacy_jobs,
+)
 
 
 def start_scheduler(deps: Deps, client: WebClient) -> BackgroundScheduler | None:

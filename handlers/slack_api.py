@@ -14,6 +14,10 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "users.info": ("users:read",),
     "views.open": (),
     "views.publish": (),
+    "views.update": (),
+    # files_upload_v2: the admin's chart and CSV export, uploaded to their DM.
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
 }
 
 # Scopes that come with a feature rather than a method call.

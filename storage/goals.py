@@ -704,3 +704,78 @@ def _rowcount(result: Any) -> int:
     """The number of rows an UPDATE or DELETE touched."""
     assert isinstance(result, CursorResult)
     return int(result.rowcount)
+
+
+# forgetting a person ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GoalsForgotten:
+    """What forgetting a person removed from coaching goals."""
+
+    coached: tuple[tuple[str, int], ...]
+    """(owner, goal id) of open goals the person was coach of: they lose their coach."""
+    deleted: dict[str, int]
+
+
+def forget_person(session: Session, team_id: str, user_id: str) -> GoalsForgotten:
+    """Delete the person's goals, check-ins (with notes) and coach digests; goals they coached
+    keep going without a coach."""
+    goal_ids = select(GoalRow.id).where(GoalRow.team_id == team_id, GoalRow.user_id == user_id)
+    checkins = _rowcount(
+        session.execute(delete(CheckinRow).where(CheckinRow.goal_id.in_(goal_ids)))
+    )
+    goals = _rowcount(
+        session.execute(
+            delete(GoalRow).where(GoalRow.team_id == team_id, GoalRow.user_id == user_id)
+        )
+    )
+    digests = _rowcount(
+        session.execute(
+            delete(DigestRow).where(DigestRow.team_id == team_id, DigestRow.coach_id == user_id)
+        )
+    )
+    coached = session.execute(
+        select(GoalRow.user_id, GoalRow.id).where(
+            GoalRow.team_id == team_id,
+            GoalRow.coach_id == user_id,
+            GoalRow.status.in_([GoalStatus.ACTIVE.value, GoalStatus.PAUSED.value]),
+        )
+    ).all()
+    uncoached = _rowcount(
+        session.execute(
+            update(GoalRow)
+            .where(GoalRow.team_id == team_id, GoalRow.coach_id == user_id)
+            .values(coach_id=None)
+        )
+    )
+    return GoalsForgotten(
+        coached=tuple((str(owner), int(goal_id)) for owner, goal_id in coached),
+        deleted={
+            "goal_checkins": checkins,
+            "goals": goals,
+            "goal_coach_digests": digests,
+            "goals_coach_cleared": uncoached,
+        },
+    )
+
+
+def clear_old_notes(session: Session, cutoff: datetime) -> int:
+    """Blank the check-in notes and "what helped" of goals that ended before `cutoff`."""
+    ended = select(GoalRow.id).where(
+        GoalRow.status.in_([GoalStatus.FINISHED.value, GoalStatus.ABANDONED.value]),
+        GoalRow.ended_at < cutoff,
+    )
+    notes = _rowcount(
+        session.execute(
+            update(CheckinRow)
+            .where(CheckinRow.goal_id.in_(ended), CheckinRow.note.is_not(None))
+            .values(note=None)
+        )
+    )
+    helped = _rowcount(
+        session.execute(
+            update(GoalRow)
+            .where(GoalRow.id.in_(ended), GoalRow.what_helped.is_not(None))
+            .values(what_helped=None)
+        )
+    )
+    return notes + helped

@@ -370,7 +370,14 @@ def advance_goals(
         )
 
     _update_many(session, goals, columns, rows, build)
-    insert_pending(session, [values for values in following if values is not None])
+    nexts = [values for values in following if values is not None]
+    if nexts:
+        # A goal deleted by forget-me while its DM was in flight gets no next row (and must not
+        # fail the whole batch's write-back on the foreign key).
+        alive = set(
+            session.scalars(select(GoalRow.id).where(GoalRow.id.in_([v["goal_id"] for v in nexts])))
+        )
+        insert_pending(session, [v for v in nexts if v["goal_id"] in alive])
     _insert_digests(session, digests)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    delete,
     func,
     select,
     text,
@@ -1179,3 +1180,59 @@ def checkin_answers(session: Session, pair_id: int) -> list[CheckinRecord]:
         .order_by(CheckinRow.seq, CheckinRow.user_id)
     )
     return [_to_checkin(r) for r in rows]
+
+
+# Forgetting a person --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MentoringForgotten:
+    """What forgetting a person removed from mentoring, and who must hear about it."""
+
+    partners: tuple[tuple[str, bool], ...]
+    """(other member, True when the forgotten person was their mentor) of each active pair."""
+    tidy: tuple[ProposalRecord, ...]
+    """Pending proposals about the forgotten mentee: the mentors' DMs lose their buttons."""
+    reopened: tuple[int, ...]
+    """Open requests whose pending proposal to the forgotten mentor went: ask someone else."""
+    deleted: dict[str, int]
+
+
+def forget_person(session: Session, team_id: str, user_id: str) -> MentoringForgotten:
+    """Delete the person's profile, requests, proposals, pairs and check-ins (theirs and the
+    other member's for those pairs); pairs still active are reported so the other side is told."""
+    mine = (PairRow.mentor_id == user_id) | (PairRow.mentee_id == user_id)
+    pairs = session.scalars(select(PairRow).where(PairRow.team_id == team_id, mine)).all()
+    partners = tuple(
+        (row.mentee_id if row.mentor_id == user_id else row.mentor_id, row.mentor_id == user_id)
+        for row in pairs
+        if row.status == PairStatus.ACTIVE.value
+    )
+    asked = (ProposalRow.mentor_id == user_id) | (ProposalRow.mentee_id == user_id)
+    proposals = session.scalars(select(ProposalRow).where(ProposalRow.team_id == team_id, asked))
+    pending = [p for p in proposals if p.status == ProposalStatus.PENDING.value]
+    tidy = tuple(_to_proposal(p) for p in pending if p.mentee_id == user_id)
+    reopened = tuple(p.request_id for p in pending if p.mentor_id == user_id)
+    pair_ids = [row.id for row in pairs]
+    deleted = {
+        "mentoring_checkins": _delete(session, CheckinRow, CheckinRow.pair_id.in_(pair_ids)),
+        "mentoring_pairs": _delete(session, PairRow, PairRow.id.in_(pair_ids)),
+        "mentoring_proposals": _delete(
+            session, ProposalRow, (ProposalRow.team_id == team_id) & asked
+        ),
+        "mentee_requests": _delete(
+            session,
+            RequestRow,
+            (RequestRow.team_id == team_id) & (RequestRow.mentee_id == user_id),
+        ),
+        "mentor_profiles": _delete(
+            session, MentorRow, (MentorRow.team_id == team_id) & (MentorRow.user_id == user_id)
+        ),
+    }
+    return MentoringForgotten(partners, tidy, reopened, deleted)
+
+
+def _delete(session: Session, model: type[Base], where: Any) -> int:
+    """Delete the rows that match; returns how many went."""
+    result = session.execute(
+        delete(model).where(where).execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)

@@ -7,8 +7,11 @@ from storage.goals import DigestRow, GoalRow
 from storage.mentoring import CheckinRow as MentoringCheckinRow
 from storage.mentoring import MentorRow, PairRow, ProposalRow, RequestRow
 from storage.people import PersonRow
+from storage.programme import AggregateCounterRow, AppSettingRow
 
 __all__ = [
+    "AggregateCounterRow",
+    "AppSettingRow",
     "Base",
     "DigestRow",
     "GoalCheckinRow",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Boolean, String, UniqueConstraint, select
+from sqlalchemy import Boolean, String, UniqueConstraint, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.base import Base
@@ -85,3 +85,34 @@ def upsert_person(
     row.updated_at = now
     session.flush()
     return _to_person(row)
+
+
+def forget_person(session: Session, team_id: str, user_id: str) -> int:
+    """Delete what the bot knows about the person; returns how many rows went."""
+    result = session.execute(
+        delete(PersonRow).where(PersonRow.team_id == team_id, PersonRow.user_id == user_id)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def claim_greeting(session: Session, team_id: str, user_id: str) -> bool:
+    """True once per person: the first caller that flips `greeted` gets to say hello."""
+    result = session.execute(
+        update(PersonRow)
+        .where(
+            PersonRow.team_id == team_id,
+            PersonRow.user_id == user_id,
+            PersonRow.greeted.is_(False),
+        )
+        .values(greeted=True)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def unclaim_greeting(session: Session, team_id: str, user_id: str) -> None:
+    """The greeting could not be sent: let the next visit try again."""
+    session.execute(
+        update(PersonRow)
+        .where(PersonRow.team_id == team_id, PersonRow.user_id == user_id)
+        .values(greeted=False)
+    )

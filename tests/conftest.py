@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -164,7 +165,10 @@ def start_bot(fake: FakeSlack, database_url: str, **env: str) -> Iterator[Runnin
     engine = db.make_engine(settings.database_url)
     clock = FakeClock()
     deps = Deps(settings=settings, engine=engine, sessions=db.make_sessions(engine), clock=clock)
-    app = build_app(deps, client=make_client(settings))
+    # Our own pool for Bolt's after-ack listeners, so teardown can wait for them before the
+    # engine goes (a listener still holding a connection would leak it).
+    listeners = ThreadPoolExecutor(max_workers=8, thread_name_prefix="bolt-listener")
+    app = build_app(deps, client=make_client(settings), listener_executor=listeners)
     server = serve_in_thread(SlackWsgi(app, SIGNING_SECRET, lambda: db.ping(engine)))
     http = SignedClient(
         f"http://127.0.0.1:{server.server_port}",
@@ -177,6 +181,7 @@ def start_bot(fake: FakeSlack, database_url: str, **env: str) -> Iterator[Runnin
     finally:
         server.shutdown()
         server.server_close()
+        listeners.shutdown(wait=True)
         engine.dispose()
 
 

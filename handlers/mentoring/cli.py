@@ -120,6 +120,18 @@ def _team(args: argparse.Namespace, settings: Settings, sessions: Any) -> str:
     )
 
 
+def _taxonomy(settings: Settings) -> Any:
+    """The topics in use: an admin's edit in Slack, else MENTORING_TOPICS."""
+    from handlers import live
+    from handlers.runtime import open_deps
+
+    deps = open_deps(settings)
+    try:
+        return live.mentoring(deps).taxonomy
+    finally:
+        deps.engine.dispose()
+
+
 def _import(kind: str, args: argparse.Namespace) -> int:
     """Check every row, then write all of them (or the valid ones with --skip-invalid)."""
     from bot.mentoring.csv_import import parse_mentees_csv, parse_mentors_csv
@@ -131,7 +143,7 @@ def _import(kind: str, args: argparse.Namespace) -> int:
     text = _read(args.file)
     now = utc_now()
     parse = parse_mentors_csv if kind == "mentors" else parse_mentees_csv
-    result = parse(text, now=now, taxonomy=settings.mentoring.taxonomy)
+    result = parse(text, now=now, taxonomy=_taxonomy(settings))
     if not result.rows and len(result.errors) == 1 and result.errors[0].line == 1:
         # The header (or the whole file) is unusable: that is the one reason to give.
         raise StartupError(f"{args.file}: {result.errors[0].reason} Nothing imported.", 1)
@@ -170,6 +182,7 @@ def _import(kind: str, args: argparse.Namespace) -> int:
 def _match(args: argparse.Namespace) -> int:
     """Preview the next round: nothing is stored or sent."""
     from bot.mentoring import match
+    from handlers import live
     from handlers.deps import utc_now
     from handlers.runtime import open_deps
     from storage import mentoring as repo
@@ -179,8 +192,8 @@ def _match(args: argparse.Namespace) -> int:
             "match only previews the next round: add --dry-run (the bot runs the rounds itself)", 2
         )
     settings = load_settings(read_environment())
-    cfg = settings.mentoring
     deps = open_deps(settings, migrate=False)
+    cfg = live.mentoring(deps)
     try:
         team_id = _team(args, settings, deps.sessions)
         _progress(f"loading the programme of {team_id}")

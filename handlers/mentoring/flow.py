@@ -22,7 +22,9 @@ from bot.mentoring.lifecycle import (
     expires_at,
 )
 from bot.mentoring.settings import MentoringSettings
+from handlers import live
 from handlers.deps import Deps
+from handlers.home import refresh_homes
 from handlers.mentoring import views
 from storage import mentoring as repo
 
@@ -44,8 +46,8 @@ class Intro(StrEnum):
 
 
 def settings_of(deps: Deps) -> MentoringSettings:
-    """The mentoring part of the settings."""
-    return deps.settings.mentoring
+    """The mentoring part of the settings (with the topics an admin set in Slack)."""
+    return live.mentoring(deps)
 
 
 def _error(err: SlackApiError) -> str:
@@ -280,6 +282,7 @@ def _introduce(
 ) -> str:
     """Send the intro and say how it went to the mentor."""
     outcome = send_intro(deps, client, pair, proposal)
+    refresh_homes(client, deps, pair.team_id, pair.mentor_id, pair.mentee_id)
     mentee = f"<@{pair.mentee_id}>"
     if outcome is Intro.SENT:
         return f"Thank you for saying yes! I've started a group DM with you and {mentee}."
@@ -378,6 +381,7 @@ def end_pair(deps: Deps, client: WebClient, pair_id: int, user_id: str) -> repo.
         pair = repo.end_pair(s, pair_id, user_id, deps.clock())
     if pair is not None:
         announce_end(client, pair, ended_by=user_id)
+        refresh_homes(client, deps, pair.team_id, pair.mentor_id, pair.mentee_id)
     return pair
 
 

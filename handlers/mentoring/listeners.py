@@ -16,7 +16,7 @@ from bot.mentoring.forms import validate_mentor_form, validate_request_form
 from bot.mentoring.lifecycle import AcceptOutcome, CheckinAnswer, ProposalStatus
 from handlers import ids
 from handlers.deps import Deps
-from handlers.home import refresh_person
+from handlers.home import refresh_home, refresh_person
 from handlers.mentoring import flow, views
 from handlers.router import CommandCall, CommandRouter, Subcommand
 from storage import mentoring as repo
@@ -155,6 +155,7 @@ def _pause(call: CommandCall, *, paused: bool) -> None:
     call.ack(response_type="ephemeral", text=text)
     if not paused and flow.settings_of(deps).instant:
         flow.run_round(deps, call.client, call.team_id)
+    refresh_home(call.client, deps, call.team_id, call.user_id)
 
 
 def _leave(call: CommandCall) -> None:
@@ -178,6 +179,7 @@ def _leave(call: CommandCall) -> None:
         " You can sign up again any time with `/coach-or-mentor mentor`.",
     )
     flow.mentor_left(deps, call.client, call.team_id, call.user_id)
+    refresh_home(call.client, deps, call.team_id, call.user_id)
 
 
 def request_command(call: CommandCall) -> None:
@@ -207,6 +209,7 @@ def _withdraw(call: CommandCall) -> None:
     )
     if withdrawal.proposal:
         flow.tidy_withdrawn(call.client, withdrawal.proposal)
+    refresh_home(call.client, deps, call.team_id, call.user_id)
 
 
 def mentoring_command(call: CommandCall) -> None:
@@ -251,6 +254,7 @@ def on_signup_submit(ack: Ack, body: dict[str, Any], client: WebClient, deps: De
     ack(response_action="update", view=views.done_view("Thank you", _signup_done(result, created)))
     if cfg.instant and result.effective_capacity > 0:
         flow.run_round(deps, client, team_id)
+    refresh_home(client, deps, team_id, user_id)
 
 
 def _signup_done(profile: MentorProfile, created: bool) -> str:
@@ -297,6 +301,7 @@ def on_request_submit(ack: Ack, body: dict[str, Any], client: WebClient, deps: D
     )
     if cfg.instant and not waiting:
         flow.propose_now(deps, client, record.id)
+    refresh_home(client, deps, team_id, user_id)
 
 
 def _request_done(cfg: Any, edited: bool, waiting: bool) -> str:
@@ -382,6 +387,7 @@ def on_decline_submit(ack: Ack, body: dict[str, Any], client: WebClient, deps: D
         return
     ack()
     flow.after_decline(deps, client, proposal)
+    refresh_home(client, deps, proposal.team_id, user_id)
 
 
 # Pairs ----------------------------------------------------------------------------------------
