@@ -1,0 +1,29 @@
+"""send pacing shared by replicas
+
+Revision ID: scale_0001
+Revises: goals_0001
+Create Date: 2026-11-23
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "scale_0001"
+down_revision: str | None = "goals_0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "send_pacing",
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("tat", sa.Double(), nullable=False),
+        sa.PrimaryKeyConstraint("team_id", name=op.f("pk_send_pacing")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("send_pacing")
