@@ -302,15 +302,9 @@ class Dispatcher:
         """Claim a batch of due check-ins for this worker."""
         now = self.deps.clock()
         with self.deps.sessions.begin() as session:
-            ids_ = queue.claim_due(
-                session,
-                CheckinRow,
-                owner=self.owner,
-                now=now,
-                lease=self.lease,
-                limit=self.batch_limit(),
+            return queue.claim_checkins(
+                session, owner=self.owner, now=now, lease=self.lease, limit=self.batch_limit()
             )
-            return queue.load_claimed(session, ids_)
 
     def dispatch_checkins(self, stats: TickStats) -> None:
         """Claim, send and record batches until nothing more is due."""

@@ -8,6 +8,7 @@ The wrap-up at the end date is a row of kind `wrapup` with the end date as its p
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     Time,
     UniqueConstraint,
@@ -243,6 +245,36 @@ class AnswerResult:
     verdict: AnswerVerdict
     goal: Goal | None
     checkin: Checkin | None
+
+
+GoalValues = namedtuple(
+    "GoalValues",
+    [
+        "id",
+        "team_id",
+        "user_id",
+        "title",
+        "success",
+        "end_date",
+        "cadence",
+        "weekday",
+        "local_time",
+        "coach_id",
+        "anchor",
+        "tz_name",
+        "tz_checked_at",
+        "dm_channel",
+        "status",
+        "pause_reason",
+        "needs_attention",
+        "counting_since",
+        "last_sent_period",
+        "outcome",
+        "what_helped",
+        "created_at",
+    ],
+)
+"""The goal columns a `Goal` is made of, in the order the dispatcher selects them."""
 
 
 def to_goal(row: GoalRow | Any) -> Goal:
@@ -563,10 +595,20 @@ def schedule_next(session: Session, row: GoalRow, now: datetime, limits: GoalLim
         insert_pending(session, [values])
 
 
-def next_row_values(goal: Goal, now: datetime, limits: GoalLimits) -> dict[str, Any] | None:
-    """The goal's next pending row as column values: its next check-in, else its wrap-up."""
+def next_row_values(
+    goal: Goal,
+    now: datetime,
+    limits: GoalLimits,
+    *,
+    last_sent_period: date | None = None,
+) -> dict[str, Any] | None:
+    """The goal's next pending row as column values: its next check-in, else its wrap-up.
+
+    `last_sent_period` stands in for the goal's own when a send just moved it on.
+    """
     spec = goal.spec
-    slot = reschedule(spec, goal.tz_name, goal.anchor, goal.last_sent_period, now)
+    last = last_sent_period or goal.last_sent_period
+    slot = reschedule(spec, goal.tz_name, goal.anchor, last, now)
     if slot is not None:
         kind, period = CheckinKind.CHECKIN, slot.period
         due = jittered(slot.at, checkin_key(goal.id, period), limits.jitter_spread_s)
@@ -586,13 +628,39 @@ def next_row_values(goal: Goal, now: datetime, limits: GoalLimits) -> dict[str, 
     }
 
 
+_PENDING_COLUMNS = (
+    "goal_id",
+    "team_id",
+    "user_id",
+    "kind",
+    "period",
+    "status",
+    "due_at",
+    "attempts",
+)
+
+
 def insert_pending(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert pending rows; a (goal, kind, period) that already exists is left as it is."""
+    """Insert pending rows; a (goal, kind, period) that already exists is left as it is.
+
+    On PostgreSQL a batch is one `INSERT ... SELECT FROM unnest(...)`; elsewhere executemany.
+    """
     if not rows:
         return
-    insert = dialect_insert(session)(CheckinRow.__table__)
-    session.connection().execute(
-        insert.on_conflict_do_nothing(index_elements=["goal_id", "kind", "period"]), list(rows)
+    table = CheckinRow.__table__
+    assert isinstance(table, Table)
+    insert = dialect_insert(session)(table)
+    conflict = {"index_elements": ["goal_id", "kind", "period"]}
+    if session.get_bind().dialect.name != "postgresql":
+        session.connection().execute(insert.on_conflict_do_nothing(**conflict), list(rows))
+        return
+    from storage.goals_queue import rows_source  # the queue module builds on this one
+
+    columns = [(name, table.c[name].type) for name in _PENDING_COLUMNS]
+    values = rows_source(columns, rows)
+    source = select(*[values.c[name] for name in _PENDING_COLUMNS])
+    session.execute(
+        insert.from_select(list(_PENDING_COLUMNS), source).on_conflict_do_nothing(**conflict)
     )
 
 
