@@ -286,11 +286,16 @@ def _is_postgres(session: Session) -> bool:
 
 
 def _id_in(session: Session, column: Any, ids: Iterable[int]) -> Any:
-    """`column IN ids`: one array parameter on PostgreSQL (a 500-placeholder IN costs more to
-    build and parse than the lookup itself)."""
+    """`column IN ids`; on PostgreSQL `IN (SELECT unnest(:ids))` with one array parameter.
+
+    A 500-placeholder IN costs more to build and parse than the lookup itself, and unlike
+    `= ANY(:ids)` the subquery is planned as a small set joined through the index even before
+    the table has statistics (a freshly loaded table would otherwise be scanned whole).
+    """
     values = list(ids)
     if _is_postgres(session):
-        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(Integer)))
+        array = bindparam(None, values, type_=postgresql.ARRAY(Integer))
+        return column.in_(select(func.unnest(array)))
     return column.in_(values)
 
 
@@ -320,24 +325,28 @@ def _last_answers(session: Session, goal_ids: set[int]) -> dict[int, LastAnswerR
 
 
 def rows_source(columns: Sequence[tuple[str, Any]], rows: Sequence[dict[str, Any]]) -> Any:
-    """PostgreSQL: a batch of rows as one JSON parameter, read back as a typed derived table
-    `json_to_recordset(:rows) AS v(col1 type1, ...)`, so a batch is one statement whatever its
-    size. (Typed arrays per column cost more: the driver quotes every element in Python.)"""
+    """PostgreSQL: a batch of rows as one JSON parameter read back as a typed derived table,
+    `json_to_recordset(:rows) AS v(col1 type1, ...)`, so writing a batch is one statement
+    whatever its size. (SQLite runs executemany in-process, which is as fast there; typed
+    arrays per column cost more than JSON: the driver quotes every element in Python.)
+    """
     dated = [name for name, type_ in columns if isinstance(type_, (Date, UTCDateTime))]
-    payload = []
-    for row in rows:
-        record = dict(row)
-        for name in dated:
-            value = record[name]
-            if value is not None:
-                record[name] = value.isoformat()  # aware datetimes keep their offset
-        payload.append(record)
+    payload = [_iso(dict(row), dated) for row in rows]
     typed = [column(name, type_) for name, type_ in columns]
     return (
         func.json_to_recordset(bindparam(None, payload, type_=postgresql.JSON()))
         .table_valued(*typed)
         .render_derived(name="v", with_types=True)
     )
+
+
+def _iso(record: dict[str, Any], dated: Sequence[str]) -> dict[str, Any]:
+    """The record with its dates and times as ISO 8601 text (aware datetimes keep their offset)."""
+    for name in dated:
+        value = record[name]
+        if value is not None:
+            record[name] = value.isoformat()
+    return record
 
 
 def _update_many(
@@ -347,14 +356,14 @@ def _update_many(
     rows: Sequence[Sequence[Any]],
     build: Any,
 ) -> None:
-    """Run `build(src, match)` for every row: on PostgreSQL one `UPDATE ... FROM unnest(...)`
-    with a column array per value, elsewhere one prepared UPDATE executed per row."""
+    """Run `build(src, match)` for every row: on PostgreSQL one `UPDATE ... FROM` a JSON batch
+    (see `rows_source`), on SQLite one prepared UPDATE executed per row."""
     if not rows:
         return
     if _is_postgres(session):
         names = [name for name, _ in columns]
         values = rows_source(columns, [dict(zip(names, row, strict=True)) for row in rows])
-        src = {name: values.c[name] for name, _ in columns}
+        src = {name: values.c[name] for name in names}
         session.execute(build(src, table.c.id == src["id"]))
         return
     src = {name: bindparam(f"b_{name}", type_=type_) for name, type_ in columns}
@@ -403,7 +412,10 @@ def complete(
             update(table)
             .where(
                 match,
-                table.c.status == CheckinStatus.CLAIMED.value,
+                # The same test as `=` (status is never NULL), but one no index can serve: the
+                # planner then walks the batch and finds rows by id, rather than walk the
+                # claimed rows and re-read the whole batch for each one.
+                table.c.status.is_not_distinct_from(CheckinStatus.CLAIMED.value),
                 table.c.lease_owner == owner,
             )
             .values(

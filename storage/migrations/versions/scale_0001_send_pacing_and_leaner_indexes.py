@@ -1,4 +1,4 @@
-"""send pacing shared by replicas
+"""send pacing shared by replicas; one redundant check-in index fewer
 
 Revision ID: scale_0001
 Revises: goals_0001
@@ -23,7 +23,12 @@ def upgrade() -> None:
         sa.Column("tat", sa.Double(), nullable=False),
         sa.PrimaryKeyConstraint("team_id", name=op.f("pk_send_pacing")),
     )
+    # The unique (goal_id, kind, period) already serves lookups by goal.
+    with op.batch_alter_table("goal_checkins", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_goal_checkins_goal_id"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("goal_checkins", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_goal_checkins_goal_id"), ["goal_id"], unique=False)
     op.drop_table("send_pacing")
