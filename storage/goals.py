@@ -28,7 +28,9 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     func,
+    literal_column,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -124,8 +126,22 @@ class CheckinRow(Base):
     __tablename__ = "goal_checkins"
     __table_args__ = (
         UniqueConstraint("goal_id", "kind", "period"),
-        Index("ix_goal_checkins_due", "status", "due_at"),
-        Index("ix_goal_checkins_lease", "status", "lease_expires_at"),
+        # Partial: a row sits in the due index only while pending and in the lease index only
+        # while claimed, so a claim or completion writes one index entry fewer, and the
+        # indexes stay the size of the work in hand rather than of all history. Queries must
+        # spell the status as a literal (`status_is`) for the planner to use them.
+        Index(
+            "ix_goal_checkins_due",
+            "due_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_goal_checkins_lease",
+            "lease_expires_at",
+            postgresql_where=text("status = 'claimed'"),
+            sqlite_where=text("status = 'claimed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -176,6 +192,11 @@ class DigestRow(Base):
     channel: Mapped[str | None] = mapped_column(String(32))
     ts: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+def status_is(column: Any, status: CheckinStatus) -> Any:
+    """`column = '<status>'` with the value written into the SQL, as a partial index needs."""
+    return column == literal_column(f"'{status.value}'")
 
 
 # domain views ----------------------------------------------------------------------------------

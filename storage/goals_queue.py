@@ -52,6 +52,7 @@ from storage.goals import (
     dialect_insert,
     insert_pending,
     next_row_values,
+    status_is,
     to_goal,
 )
 from storage.types import UTCDateTime
@@ -111,12 +112,12 @@ def _table(model: Queue | type[GoalRow]) -> Table:
 
 def _pending_due(model: Queue, now: datetime) -> Any:
     """Pending rows whose time has come."""
-    return and_(model.status == CheckinStatus.PENDING.value, model.due_at <= now)
+    return and_(status_is(model.status, CheckinStatus.PENDING), model.due_at <= now)
 
 
 def _lease_expired(model: Queue, now: datetime) -> Any:
     """Claimed rows whose worker's lease has run out."""
-    return and_(model.status == CheckinStatus.CLAIMED.value, model.lease_expires_at <= now)
+    return and_(status_is(model.status, CheckinStatus.CLAIMED), model.lease_expires_at <= now)
 
 
 def claim_due(
@@ -680,7 +681,7 @@ def goals_needing_zone(
         .where(
             GoalRow.status == GoalStatus.ACTIVE.value,
             GoalRow.tz_checked_at < now - max_age,
-            CheckinRow.status == CheckinStatus.PENDING.value,
+            status_is(CheckinRow.status, CheckinStatus.PENDING),
             CheckinRow.due_at <= now + horizon,
         )
         .order_by(CheckinRow.due_at)

@@ -115,8 +115,14 @@ def test_three_replicas_together_stay_under_the_workspace_pace(
     seed_goals(engine, total=DUE, due=DUE, now=NOW, team_id=fake_slack.team_id)
     reset_sequences(engine)
     engine.dispose()
+    # Few send threads: the fake server's listen backlog is small, and a refused connection
+    # would put a DM off by 30 s (the test's clock never gets there).
     settings = make_settings(
-        fake_slack, postgres_url, GOALS_SENDS_PER_SECOND=str(RATE), GOALS_BATCH_SIZE="10"
+        fake_slack,
+        postgres_url,
+        GOALS_SENDS_PER_SECOND=str(RATE),
+        GOALS_BATCH_SIZE="10",
+        GOALS_SEND_THREADS="2",
     )
     totals: list[TickStats] = []
     errors: list[BaseException] = []
@@ -146,9 +152,9 @@ def test_three_replicas_together_stay_under_the_workspace_pace(
     assert not errors, errors
     posts = fake_slack.ok_calls("chat.postMessage")
     keys = Counter(_metadata(c.args)["event_payload"]["key"] for c in posts)
-    assert len(keys) == DUE
+    assert len(keys) == DUE, [c for c in fake_slack.calls("chat.postMessage") if c.status != 200]
     assert set(keys.values()) == {1}
-    assert sorted(t.sent > 0 for t in totals) == [True] * 3  # all three replicas sent
+    assert [t.sent > 0 for t in totals] == [True] * 3, [t.sent for t in totals]  # all took part
     times = sorted(c.at for c in posts)
     pace = pace_for(RATE)
     assert pace is not None
@@ -156,8 +162,10 @@ def test_three_replicas_together_stay_under_the_workspace_pace(
         busiest = max(
             sum(1 for t in times[i:] if t < start + seconds) for i, start in enumerate(times)
         )
-        # One slot of slack for the HTTP round trip and thread wake-up between slot and receipt.
-        assert busiest <= max_in_window(pace, seconds) + 1, (seconds, busiest)
+        # Two sends of slack for the HTTP round trip and thread wake-up between a slot and its
+        # receipt at the server (a busy machine delays some); without the shared schedule the
+        # three bursts alone would put 60 sends into the first half second.
+        assert busiest <= max_in_window(pace, seconds) + 2, (seconds, busiest)
 
 
 def _metadata(args: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""send pacing shared by replicas; one redundant check-in index fewer
+"""send pacing shared by replicas; leaner check-in indexes
 
 Revision ID: scale_0001
 Revises: goals_0001
@@ -26,9 +26,33 @@ def upgrade() -> None:
     # The unique (goal_id, kind, period) already serves lookups by goal.
     with op.batch_alter_table("goal_checkins", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_goal_checkins_goal_id"))
+        batch_op.drop_index(batch_op.f("ix_goal_checkins_due"))
+        batch_op.drop_index(batch_op.f("ix_goal_checkins_lease"))
+        batch_op.create_index(
+            "ix_goal_checkins_due",
+            ["due_at"],
+            unique=False,
+            postgresql_where=sa.text("status = 'pending'"),
+            sqlite_where=sa.text("status = 'pending'"),
+        )
+        batch_op.create_index(
+            "ix_goal_checkins_lease",
+            ["lease_expires_at"],
+            unique=False,
+            postgresql_where=sa.text("status = 'claimed'"),
+            sqlite_where=sa.text("status = 'claimed'"),
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("goal_checkins", schema=None) as batch_op:
+        batch_op.drop_index("ix_goal_checkins_lease")
+        batch_op.drop_index("ix_goal_checkins_due")
+        batch_op.create_index(
+            batch_op.f("ix_goal_checkins_lease"), ["status", "lease_expires_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_goal_checkins_due"), ["status", "due_at"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_goal_checkins_goal_id"), ["goal_id"], unique=False)
     op.drop_table("send_pacing")
