@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
+from hashlib import blake2b
 from typing import Any
 
 from sqlalchemy import (
@@ -414,6 +415,19 @@ def goals_of(session: Session, team_id: str, user_id: str) -> list[Goal]:
         .order_by(GoalRow.id)
     )
     return [to_goal(row) for row in rows]
+
+
+def lock_person(session: Session, team_id: str, user_id: str) -> None:
+    """Serialise changes to one person's goals until the transaction ends.
+
+    A count-then-create (the active-goal limit) is otherwise a race between two submissions on
+    PostgreSQL; this takes a transaction-scoped advisory lock on the person. SQLite needs none:
+    its transactions begin IMMEDIATE, one writer at a time.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = blake2b(f"goals:{team_id}:{user_id}".encode(), digest_size=8).digest()
+    session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
 
 
 def count_active_goals(

@@ -12,6 +12,13 @@ A row is due when it is `pending` with `due_at <= now`, or `claimed` with an exp
 crashed worker's rows come back on their own. Every completion is a compare-and-set on
 (`status = 'claimed'`, `lease_owner = me`), so a worker whose lease ran out cannot overwrite the
 result of the worker that took the row over.
+
+Cost per check-in is what bounds a large drain, so a batch is a fixed number of statements: the
+claim returns the columns it needs, goals and last answers are read with one id-array parameter
+each, and on PostgreSQL the completion, the goal updates and the next check-ins are each one
+statement over the whole batch passed as JSON (`rows_source`); SQLite runs executemany, which is
+in-process and as fast. The due and lease indexes are partial (pending rows / claimed rows), so a
+row leaves them once sent and every claim and completion writes fewer index entries.
 """
 
 from __future__ import annotations
