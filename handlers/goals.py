@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -40,14 +40,17 @@ from handlers import goals_blocks, ids
 from handlers.deps import Deps
 from handlers.home import refresh_home, refresh_person
 from handlers.router import CommandCall, CommandRouter, Subcommand
+from storage import events, people
 from storage import goals as repo
-from storage import people
 from storage.goals import CheckinStatus
 
 log = logging.getLogger(__name__)
 
 NOT_YOURS = "That goal is not one of yours, so I left it alone."
 ENDED = "This goal has already ended, so there is nothing to change."
+# A modal's view id is kept (in the event dedupe table, pruned after a day) so that the same
+# submission arriving twice is stored once; a duplicate never comes a day later.
+SUBMITTED_ONCE = timedelta(days=1)
 
 
 # opening the modal -----------------------------------------------------------------------------
@@ -167,6 +170,7 @@ def on_goal_submitted(
     zone = resolve_zone(person.tz_name if person else None, limits.fallback_tz)
     now = deps.clock()
     with deps.sessions.begin() as session:
+        repo.lock_person(session, team_id, user_id)
         if editing is not None:
             goal = repo.get_goal(session, editing)
             if goal is None or goal.user_id != user_id or not goal.status.is_open:
@@ -184,6 +188,9 @@ def on_goal_submitted(
         if isinstance(result, dict):
             errors = {ids.goal_block(field.value): text for field, text in result.items()}
             ack(response_action="errors", errors=errors)
+            return
+        if not _first_submission(session, view, team_id, now):
+            ack()  # the same modal again (a double click, a second replica): stored already
             return
         if editing is not None:
             stored = repo.edit_goal(session, editing, result, now, limits)
@@ -203,6 +210,16 @@ def on_goal_submitted(
         return
     _confirm(client, deps, stored, next_due, zone.fell_back, editing is not None)
     refresh_home(client, deps, team_id, user_id)
+
+
+def _first_submission(session: Any, view: dict[str, Any], team_id: str, now: datetime) -> bool:
+    """Whether this modal (by its view id) is being stored for the first time."""
+    view_id = str(view.get("id") or "")
+    if not view_id:
+        return True
+    return events.claim_event(
+        session, event_id=f"view:{view_id}", team_id=team_id, now=now, in_flight=SUBMITTED_ONCE
+    )
 
 
 def _confirm(  # noqa: PLR0917
@@ -464,6 +481,7 @@ def on_change(
             changed, text = False, NOT_YOURS
         else:
             if action_id == ids.GOAL_RESUME_ACTION:
+                repo.lock_person(session, goal.team_id, user_id)  # count, then resume
                 room = repo.count_active_goals(session, goal.team_id, user_id)
                 refusal = too_many_goals_message(room, limits)
                 if refusal is not None and goal.status is GoalStatus.PAUSED:

@@ -24,8 +24,11 @@ the DM between a crash and the look-up, which reads as "not sent" and re-sends (
 rather than a drop). Nudges, coach notices and pause notices are marked done before they are sent
 (at most once: a crash in between drops that one notice, never repeats it).
 
-Pacing: sends share one token bucket per workspace and process (`GOALS_SENDS_PER_SECOND`). A 429
-reschedules only the row it hit, at Retry-After; the other sends carry on.
+Pacing: every send of every process takes a slot from its workspace's schedule in the database
+(`GOALS_SENDS_PER_SECOND` for all replicas together; handlers/pacing.py). A sender waits for its
+slot and then checks its lease again, so a long wait for a slot releases the row rather than
+posting on a lease that may have run out. A 429 reschedules only the row it hit, at Retry-After;
+the other sends carry on.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ from bot.settings import GoalSettings, Settings
 from handlers import goals_blocks, ids
 from handlers.app import make_client
 from handlers.deps import Deps
+from handlers.pacing import SharedPacer
 from storage import goals as repo
 from storage import goals_queue as queue
 from storage import people
@@ -94,6 +98,7 @@ ZONE_MAX_AGE = timedelta(days=1)
 ZONE_HORIZON = timedelta(days=1)
 ZONE_REFRESHES_PER_TICK = 20
 HISTORY_LOOKBACK = 100
+PACED_CLAIM_SECONDS = 15
 
 
 def dispatch_client(settings: Settings) -> WebClient:
@@ -106,45 +111,6 @@ def dispatch_client(settings: Settings) -> WebClient:
     client = make_client(settings, retry_rate_limits=False)
     client.retry_handlers = []
     return client
-
-
-class Pacer:
-    """One token bucket per workspace: at most `rate` sends a second, bursts up to `rate`."""
-
-    def __init__(
-        self,
-        rate: float,
-        *,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.rate = rate
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def acquire(self, team_id: str) -> None:
-        """Wait for this workspace's next send slot (returns at once when pacing is off)."""
-        if self.rate <= 0:
-            return
-        while True:
-            with self._lock:
-                now = self._monotonic()
-                tokens, stamp = self._buckets.get(team_id, (self.rate, now))
-                tokens = min(self.rate, tokens + (now - stamp) * self.rate)
-                if tokens >= 1:
-                    self._buckets[team_id] = (tokens - 1, now)
-                    return
-                self._buckets[team_id] = (tokens, now)
-                wait = (1 - tokens) / self.rate
-            self._sleep(wait)
-
-    def drain_seconds(self, count: int, workspaces: int = 1) -> float:
-        """How long `count` sends take at this pace (spread over `workspaces`)."""
-        if self.rate <= 0:
-            return 0.0
-        return count / workspaces / self.rate
 
 
 @dataclass(frozen=True)
@@ -196,7 +162,9 @@ class TickStats:
 class Sender:
     """Posts DMs to user ids (no conversations.open), paced, adopting earlier posts on retry."""
 
-    def __init__(self, client: WebClient, pacer: Pacer, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, client: WebClient, pacer: SharedPacer, clock: Callable[[], datetime]
+    ) -> None:
         self.client = client
         self.pacer = pacer
         self.clock = clock
@@ -207,9 +175,11 @@ class Sender:
             found = self._find_earlier(item)
             if found is not None:
                 return found
-        if self.clock() > item.lease_expires_at - LEASE_MARGIN:
+        if self._lease_short(item):
             return Result("released")
         self.pacer.acquire(item.team_id)
+        if self._lease_short(item):  # the wait for a slot may have been long
+            return Result("released")
         try:
             response = self.client.chat_postMessage(
                 channel=item.user_id,
@@ -226,6 +196,10 @@ class Sender:
         except (TimeoutError, URLError, OSError) as err:
             return _backoff(type(err).__name__, item.attempts)
         return Result("sent", str(response.get("channel") or ""), str(response.get("ts") or ""))
+
+    def _lease_short(self, item: Delivery) -> bool:
+        """Whether too little of the lease is left to post safely."""
+        return self.clock() > item.lease_expires_at - LEASE_MARGIN
 
     def _find_earlier(self, item: Delivery) -> Result | None:
         """The message an earlier attempt posted, if the DM holds one with this key."""
@@ -283,14 +257,14 @@ class Dispatcher:
         client: WebClient,
         *,
         owner: str | None = None,
-        pacer: Pacer | None = None,
+        pacer: SharedPacer | None = None,
     ) -> None:
         self.deps = deps
         self.client = client
         self.config: GoalSettings = deps.settings.goals
         self.limits = self.config.limits
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.pacer = pacer or Pacer(self.config.sends_per_second)
+        self.pacer = pacer or SharedPacer(deps.sessions, self.config.sends_per_second)
         self.sender = Sender(client, self.pacer, deps.clock)
         self.lease = timedelta(seconds=self.config.lease_s)
         self._lock = threading.Lock()
@@ -313,25 +287,24 @@ class Dispatcher:
         return stats
 
     def batch_limit(self) -> int:
-        """Rows per claim: no more than can be sent in half a lease at the configured pace."""
+        """Rows per claim: a few seconds of sends at the pace, and at most half a lease's worth.
+
+        The pace is shared by every replica, so a process may get only a share of it: small
+        claims leave the rest of the due rows to the others instead of running out the lease.
+        """
         if self.pacer.rate <= 0:
             return self.config.batch_size
-        return max(1, min(self.config.batch_size, int(self.pacer.rate * self.config.lease_s / 2)))
+        seconds = min(PACED_CLAIM_SECONDS, self.config.lease_s / 2)
+        return max(1, min(self.config.batch_size, int(self.pacer.rate * seconds)))
 
     # check-ins ---------------------------------------------------------------------------------
     def claim_checkins(self) -> list[queue.Claimed]:
         """Claim a batch of due check-ins for this worker."""
         now = self.deps.clock()
         with self.deps.sessions.begin() as session:
-            ids_ = queue.claim_due(
-                session,
-                CheckinRow,
-                owner=self.owner,
-                now=now,
-                lease=self.lease,
-                limit=self.batch_limit(),
+            return queue.claim_checkins(
+                session, owner=self.owner, now=now, lease=self.lease, limit=self.batch_limit()
             )
-            return queue.load_claimed(session, ids_)
 
     def dispatch_checkins(self, stats: TickStats) -> None:
         """Claim, send and record batches until nothing more is due."""

@@ -162,9 +162,13 @@ class SignedClient:
         values: dict[str, dict[str, Any]],
         *,
         private_metadata: str = "",
-        view_id: str = "V0FAKEVIEW",
+        view_id: str | None = None,
     ) -> Reply:
-        """A modal submitted: `values` is block_id -> action_id -> element state."""
+        """A modal submitted: `values` is block_id -> action_id -> element state.
+
+        Each call is a modal of its own (a fresh view id, as Slack gives every opened modal)
+        unless `view_id` names the one being submitted again.
+        """
         payload = {
             "type": "view_submission",
             "team": {"id": self.team_id, "domain": "fake"},
@@ -172,7 +176,7 @@ class SignedClient:
             "api_app_id": "A0FAKEAPP",
             "trigger_id": f"{int(time.time())}.{uuid.uuid4().hex[:12]}",
             "view": {
-                "id": view_id,
+                "id": view_id or f"V{uuid.uuid4().hex[:10].upper()}",
                 "type": "modal",
                 "callback_id": callback_id,
                 "private_metadata": private_metadata,

@@ -8,10 +8,12 @@ The wrap-up at the end date is a row of kind `wrapup` with the end date as its p
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
+from hashlib import blake2b
 from typing import Any
 
 from sqlalchemy import (
@@ -21,12 +23,15 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     Time,
     UniqueConstraint,
     delete,
     func,
+    literal_column,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -122,12 +127,28 @@ class CheckinRow(Base):
     __tablename__ = "goal_checkins"
     __table_args__ = (
         UniqueConstraint("goal_id", "kind", "period"),
-        Index("ix_goal_checkins_due", "status", "due_at"),
-        Index("ix_goal_checkins_lease", "status", "lease_expires_at"),
+        # Partial: a row sits in the due index only while pending and in the lease index only
+        # while claimed, so a claim or completion writes one index entry fewer, and the
+        # indexes stay the size of the work in hand rather than of all history. Queries must
+        # spell the status as a literal (`status_is`) for the planner to use them.
+        Index(
+            "ix_goal_checkins_due",
+            "due_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_goal_checkins_lease",
+            "lease_expires_at",
+            postgresql_where=text("status = 'claimed'"),
+            sqlite_where=text("status = 'claimed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique (goal_id, kind, period) serves lookups by goal, and one
+    # index fewer is one write fewer on every claim and completion.
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
     team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(8))
@@ -172,6 +193,11 @@ class DigestRow(Base):
     channel: Mapped[str | None] = mapped_column(String(32))
     ts: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+def status_is(column: Any, status: CheckinStatus) -> Any:
+    """`column = '<status>'` with the value written into the SQL, as a partial index needs."""
+    return column == literal_column(f"'{status.value}'")
 
 
 # domain views ----------------------------------------------------------------------------------
@@ -245,6 +271,43 @@ class AnswerResult:
     checkin: Checkin | None
 
 
+GoalValues = namedtuple(
+    "GoalValues",
+    [
+        "id",
+        "team_id",
+        "user_id",
+        "title",
+        "success",
+        "end_date",
+        "cadence",
+        "weekday",
+        "local_time",
+        "coach_id",
+        "anchor",
+        "tz_name",
+        "tz_checked_at",
+        "dm_channel",
+        "status",
+        "pause_reason",
+        "needs_attention",
+        "counting_since",
+        "last_sent_period",
+        "outcome",
+        "what_helped",
+        "created_at",
+    ],
+)
+"""The goal columns a `Goal` is made of, in the order the dispatcher selects them."""
+
+
+# Enum members by stored value: a dict lookup costs a fraction of calling the enum class, and
+# the dispatcher maps thousands of goals a second.
+_CADENCES = {member.value: member for member in Cadence}
+_WEEKDAYS = {member.value: member for member in Weekday}
+_STATUSES = {member.value: member for member in GoalStatus}
+
+
 def to_goal(row: GoalRow | Any) -> Goal:
     """Map a goal row (an ORM row, or a Core row with the same column names) to its view."""
     return Goal(
@@ -255,8 +318,8 @@ def to_goal(row: GoalRow | Any) -> Goal:
             title=row.title,
             success=row.success,
             end_date=row.end_date,
-            cadence=Cadence(row.cadence),
-            weekday=Weekday(row.weekday),
+            cadence=_CADENCES[row.cadence],
+            weekday=_WEEKDAYS[row.weekday],
             local_time=row.local_time,
             coach_id=row.coach_id,
         ),
@@ -264,7 +327,7 @@ def to_goal(row: GoalRow | Any) -> Goal:
         tz_name=row.tz_name,
         tz_checked_at=row.tz_checked_at,
         dm_channel=row.dm_channel,
-        status=GoalStatus(row.status),
+        status=_STATUSES[row.status],
         pause_reason=PauseReason(row.pause_reason) if row.pause_reason else None,
         needs_attention=row.needs_attention,
         counting_since=row.counting_since,
@@ -352,6 +415,19 @@ def goals_of(session: Session, team_id: str, user_id: str) -> list[Goal]:
         .order_by(GoalRow.id)
     )
     return [to_goal(row) for row in rows]
+
+
+def lock_person(session: Session, team_id: str, user_id: str) -> None:
+    """Serialise changes to one person's goals until the transaction ends.
+
+    A count-then-create (the active-goal limit) is otherwise a race between two submissions on
+    PostgreSQL; this takes a transaction-scoped advisory lock on the person. SQLite needs none:
+    its transactions begin IMMEDIATE, one writer at a time.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = blake2b(f"goals:{team_id}:{user_id}".encode(), digest_size=8).digest()
+    session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
 
 
 def count_active_goals(
@@ -563,10 +639,20 @@ def schedule_next(session: Session, row: GoalRow, now: datetime, limits: GoalLim
         insert_pending(session, [values])
 
 
-def next_row_values(goal: Goal, now: datetime, limits: GoalLimits) -> dict[str, Any] | None:
-    """The goal's next pending row as column values: its next check-in, else its wrap-up."""
+def next_row_values(
+    goal: Goal,
+    now: datetime,
+    limits: GoalLimits,
+    *,
+    last_sent_period: date | None = None,
+) -> dict[str, Any] | None:
+    """The goal's next pending row as column values: its next check-in, else its wrap-up.
+
+    `last_sent_period` stands in for the goal's own when a send just moved it on.
+    """
     spec = goal.spec
-    slot = reschedule(spec, goal.tz_name, goal.anchor, goal.last_sent_period, now)
+    last = last_sent_period or goal.last_sent_period
+    slot = reschedule(spec, goal.tz_name, goal.anchor, last, now)
     if slot is not None:
         kind, period = CheckinKind.CHECKIN, slot.period
         due = jittered(slot.at, checkin_key(goal.id, period), limits.jitter_spread_s)
@@ -586,13 +672,40 @@ def next_row_values(goal: Goal, now: datetime, limits: GoalLimits) -> dict[str, 
     }
 
 
+_PENDING_COLUMNS = (
+    "goal_id",
+    "team_id",
+    "user_id",
+    "kind",
+    "period",
+    "status",
+    "due_at",
+    "attempts",
+)
+
+
 def insert_pending(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert pending rows; a (goal, kind, period) that already exists is left as it is."""
+    """Insert pending rows; a (goal, kind, period) that already exists is left as it is.
+
+    On PostgreSQL a batch is one `INSERT ... SELECT` from a JSON parameter (see
+    `rows_source`); on SQLite, executemany.
+    """
     if not rows:
         return
-    insert = dialect_insert(session)(CheckinRow.__table__)
-    session.connection().execute(
-        insert.on_conflict_do_nothing(index_elements=["goal_id", "kind", "period"]), list(rows)
+    table = CheckinRow.__table__
+    assert isinstance(table, Table)
+    insert = dialect_insert(session)(table)
+    conflict = {"index_elements": ["goal_id", "kind", "period"]}
+    if session.get_bind().dialect.name != "postgresql":
+        session.connection().execute(insert.on_conflict_do_nothing(**conflict), list(rows))
+        return
+    from storage.goals_queue import rows_source  # the queue module builds on this one
+
+    columns = [(name, table.c[name].type) for name in _PENDING_COLUMNS]
+    values = rows_source(columns, rows)
+    source = select(*[values.c[name] for name in _PENDING_COLUMNS])
+    session.execute(
+        insert.from_select(list(_PENDING_COLUMNS), source).on_conflict_do_nothing(**conflict)
     )
 
 

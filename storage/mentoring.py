@@ -416,13 +416,21 @@ def save_mentor(
 ) -> bool:
     """Create or update a mentor's profile (re-joining after leaving); True when new."""
     row = _mentor_row(session, team_id, profile.user_id)
-    created = row is None
     if row is None:
         row = MentorRow(team_id=team_id, user_id=profile.user_id, created_at=now, name="")
-        session.add(row)
+        _fill_mentor(row, profile, now, name)
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+            return True
+        except IntegrityError:
+            # The same sign-up submitted twice at once: the other one created the row.
+            row = _mentor_row(session, team_id, profile.user_id)
+            assert row is not None
     _fill_mentor(row, profile, now, name)
     session.flush()
-    return created
+    return False
 
 
 def _fill_mentor(row: MentorRow, profile: MentorProfile, now: datetime, name: str | None) -> None:

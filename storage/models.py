@@ -6,6 +6,7 @@ from storage.goals import CheckinRow as GoalCheckinRow
 from storage.goals import DigestRow, GoalRow
 from storage.mentoring import CheckinRow as MentoringCheckinRow
 from storage.mentoring import MentorRow, PairRow, ProposalRow, RequestRow
+from storage.pacing import SendPacingRow
 from storage.people import PersonRow
 from storage.programme import AggregateCounterRow, AppSettingRow
 
@@ -22,5 +23,6 @@ __all__ = [
     "PersonRow",
     "ProposalRow",
     "RequestRow",
+    "SendPacingRow",
     "SlackEventRow",
 ]

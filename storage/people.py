@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Boolean, String, UniqueConstraint, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.base import Base
@@ -72,18 +74,22 @@ def upsert_person(
     deleted: bool,
     now: datetime,
 ) -> Person:
-    """Create or refresh a person from what Slack reported at `now`."""
-    row = session.scalars(
-        select(PersonRow).where(PersonRow.team_id == team_id, PersonRow.user_id == user_id)
-    ).one_or_none()
-    if row is None:
-        row = PersonRow(team_id=team_id, user_id=user_id, first_seen_at=now, greeted=False)
-        session.add(row)
-    row.tz_name = tz_name
-    row.is_bot = is_bot
-    row.deleted = deleted
-    row.updated_at = now
-    session.flush()
+    """Create or refresh a person from what Slack reported at `now`.
+
+    One INSERT ... ON CONFLICT DO UPDATE, so two requests about a new person at once (a double
+    submission, two replicas) both succeed instead of one failing on the unique constraint.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    reported = {"tz_name": tz_name, "is_bot": is_bot, "deleted": deleted, "updated_at": now}
+    stmt = (
+        insert(PersonRow)
+        .values(team_id=team_id, user_id=user_id, first_seen_at=now, greeted=False, **reported)
+        .on_conflict_do_update(index_elements=["team_id", "user_id"], set_=reported)
+        .returning(PersonRow)
+        .execution_options(populate_existing=True)
+    )
+    row = session.scalars(stmt).one()
     return _to_person(row)
 
 

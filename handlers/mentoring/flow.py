@@ -26,6 +26,7 @@ from handlers import live
 from handlers.deps import Deps
 from handlers.home import refresh_homes
 from handlers.mentoring import views
+from handlers.pacing import SharedPacer
 from storage import mentoring as repo
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ UNREACHABLE = frozenset({"account_inactive", "user_not_found", "user_disabled", 
 # A bound on mentors tried in one go when DMs keep failing.
 MAX_ATTEMPTS = 5
 CHECKIN_LEASE = timedelta(minutes=10)
+CHECKIN_LEASE_MARGIN = timedelta(minutes=1)
 
 
 class Intro(StrEnum):
@@ -141,13 +143,23 @@ def propose_next(deps: Deps, client: WebClient, request_id: int) -> Proposal | U
     return None
 
 
+def pacer_for(deps: Deps) -> SharedPacer:
+    """The workspace pacing of scheduled DMs, shared with the goal check-ins and all replicas."""
+    return SharedPacer(deps.sessions, deps.settings.goals.sends_per_second)
+
+
 def deliver_proposal(
-    deps: Deps, client: WebClient, proposal: repo.ProposalRecord, request: MentorRequest
+    deps: Deps,
+    client: WebClient,
+    proposal: repo.ProposalRecord,
+    request: MentorRequest,
+    pacer: SharedPacer | None = None,
 ) -> bool:
     """DM the mentor; when that fails the proposal is withdrawn so someone else can be asked.
 
     A crash between the commit and this DM leaves a proposal nobody saw: it expires on time
-    and the next mentor is asked.
+    and the next mentor is asked. `pacer` paces bulk sends (a round); a single proposal that
+    answers someone's click goes out at once.
     """
     cfg = settings_of(deps)
     text, blocks = views.proposal_message(
@@ -157,6 +169,8 @@ def deliver_proposal(
         expires_at=proposal.expires_at,
         taxonomy=cfg.taxonomy,
     )
+    if pacer is not None:
+        pacer.acquire(proposal.team_id)
     try:
         sent = client.chat_postMessage(channel=proposal.mentor_id, text=text, blocks=blocks)
     except SlackApiError as err:
@@ -208,8 +222,10 @@ def run_round(deps: Deps, client: WebClient, team_id: str) -> MatchResult:
             )
         ]
     requests = {r.request_id: r for r in inputs.requests}
+    pacer = pacer_for(deps)
     for proposal in stored:
-        if not deliver_proposal(deps, client, proposal, requests[str(proposal.request_id)]):
+        request = requests[str(proposal.request_id)]
+        if not deliver_proposal(deps, client, proposal, request, pacer):
             propose_next(deps, client, proposal.request_id)
     log.info(
         "mentoring round team=%s proposed=%d unmatched=%d",
@@ -439,6 +455,7 @@ def send_checkins(deps: Deps, client: WebClient) -> int:
     with deps.sessions.begin() as s:
         repo.schedule_due_checkins(s, now, every_days=cfg.checkin_every_days)
         claimed = repo.claim_checkins(s, now, lease=CHECKIN_LEASE)
+    pacer = pacer_for(deps)
     sent = 0
     for checkin in claimed:
         with deps.sessions.begin() as s:
@@ -448,6 +465,11 @@ def send_checkins(deps: Deps, client: WebClient) -> int:
             text, blocks = views.checkin_message(
                 checkin.id, pair.other(checkin.user_id), as_mentor=checkin.user_id == pair.mentor_id
             )
+            pacer.acquire(pair.team_id)
+            if deps.clock() > now + CHECKIN_LEASE - CHECKIN_LEASE_MARGIN:
+                # Slots shared with other senders came slowly: leave the rest to come back
+                # after the lease rather than post on a lease another replica may take over.
+                break
             try:
                 client.chat_postMessage(channel=checkin.user_id, text=text, blocks=blocks)
                 sent += 1

@@ -27,7 +27,7 @@ from bot.goals import (
 )
 from handlers.deps import Deps
 from handlers.fakeslack import FakeSlack
-from handlers.goals_dispatch import Dispatcher, Pacer, dispatch_client
+from handlers.goals_dispatch import Dispatcher, dispatch_client
 from storage import db
 from storage import goals as repo
 from storage.goals import CheckinKind, CheckinRow, CheckinStatus
@@ -302,22 +302,6 @@ def test_a_changed_slack_zone_is_picked_up_before_the_next_checkin(world: World)
     assert sent.due_at.astimezone(ZoneInfo("America/New_York")).time() >= time(9, 0)
     assert sent.due_at.hour == 13  # 09:00 in New York (EDT from 8 March)
     assert world.get(goal.id).tz_name == "America/New_York"
-
-
-def test_pacing_spreads_sends_per_workspace() -> None:
-    ticks: list[float] = []
-    now = [0.0]
-
-    def sleep(seconds: float) -> None:
-        now[0] += seconds
-
-    pacer = Pacer(4, monotonic=lambda: now[0], sleep=sleep)
-    for _ in range(12):
-        pacer.acquire("T1")
-        ticks.append(now[0])
-    assert ticks[:4] == [0.0] * 4  # a burst up to the rate
-    assert ticks[-1] == pytest.approx(2.0)  # then 4 a second
-    assert pacer.drain_seconds(10_000) == 2_500
 
 
 def test_jitter_spreads_a_zones_monday_morning(world: World) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from handlers.fakeslack import FakeSlack
 from handlers.mentoring import flow
 from storage import mentoring as repo
 from storage.mentoring import PairRow, ProposalRow
+from storage.pacing import SendPacingRow
 from tests.conftest import RunningBot, start_bot
 
 MENTOR = "UMENTORA1"
@@ -515,3 +517,37 @@ def test_jobs_follow_the_mode(
         rounds = scheduler.get_job("mentoring-rounds")
         if rounds is not None:
             assert rounds.trigger.interval == timedelta(hours=6)
+
+
+def test_monthly_checkins_take_slots_from_the_shared_workspace_pace(bot: RunningBot) -> None:
+    _paired(bot)
+    bot.clock.advance(days=30)
+    before = time.time()
+    assert flow.send_checkins(bot.deps, bot.app.client) == 2
+    after = time.time()
+    with bot.deps.sessions.begin() as s:
+        tat = s.scalar(select(SendPacingRow.tat).where(SendPacingRow.team_id == bot.slack.team_id))
+    assert tat is not None
+    interval = 1 / bot.deps.settings.goals.sends_per_second
+    # Two slots taken one after the other from the workspace's schedule.
+    assert before + 2 * interval <= tat <= after + 2 * interval
+
+
+def test_monthly_checkins_stop_before_their_lease_runs_short(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _paired(bot)
+    bot.clock.advance(days=30)
+    before = len(bot.slack.ok_calls("chat.postMessage"))
+
+    class SlowSlots(flow.SharedPacer):
+        """Each slot comes only after most of the lease has gone."""
+
+        def acquire(self, team_id: str) -> None:
+            bot.clock.advance(seconds=(flow.CHECKIN_LEASE - flow.CHECKIN_LEASE_MARGIN).seconds)
+
+    monkeypatch.setattr(flow, "pacer_for", lambda deps: SlowSlots(deps.sessions, 4))
+    assert flow.send_checkins(bot.deps, bot.app.client) == 1
+    assert flow.send_checkins(bot.deps, bot.app.client) == 1  # the other came back after the lease
+    assert flow.send_checkins(bot.deps, bot.app.client) == 0
+    assert len(bot.slack.ok_calls("chat.postMessage")) - before == 2
