@@ -84,22 +84,54 @@ class InjectDeps(Middleware):
 
 
 SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again."
+SORRY_MODAL = "Sorry, something went wrong on my side and nothing was saved. Please submit again."
 
 
-def _apologise(body: dict[str, Any], response: BoltResponse) -> None:
-    """Answer a failed command or click kindly instead of with HTTP 500.
-
-    A failed modal submission keeps its 500: Slack then keeps the modal open with the person's
-    input and says it had trouble, which loses nothing.
-    """
-    if response.status < 500 or body.get("type") == "view_submission":
+def _apologise(body: dict[str, Any], response: BoltResponse | None) -> None:
+    """Answer a failed command, click or modal submission kindly instead of with HTTP 500."""
+    if response is None or response.status < 500:  # None: the listener had acked already
         return
     response.status = 200
     if "command" in body:
-        response.body = json.dumps({"response_type": "ephemeral", "text": SORRY})
-        response.headers["content-type"] = ["application/json;charset=utf-8"]
+        _json_body(response, {"response_type": "ephemeral", "text": SORRY})
+    elif body.get("type") == "view_submission":
+        _json_body(response, _modal_apology(body.get("view") or {}))
     else:
         response.body = ""
+
+
+def _modal_apology(view: dict[str, Any]) -> dict[str, Any]:
+    """Keep the modal open with the person's input and say, next to a field, to submit again.
+
+    Slack shows a 5xx as a vague "trouble connecting"; an error on a field says what to do.
+    A modal without an input block has nothing to keep, so it is replaced by the apology.
+    """
+    block_id = _first_input_block(view)
+    if block_id is not None:
+        return {"response_action": "errors", "errors": {block_id: SORRY_MODAL}}
+    return {
+        "response_action": "update",
+        "view": {
+            "type": "modal",
+            "title": {"type": "plain_text", "text": "Sorry"},
+            "close": {"type": "plain_text", "text": "Close"},
+            "blocks": [{"type": "section", "text": {"type": "plain_text", "text": SORRY}}],
+        },
+    }
+
+
+def _first_input_block(view: dict[str, Any]) -> str | None:
+    """The block id of the modal's first input (from its blocks, else from its state)."""
+    for block in view.get("blocks") or []:
+        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    values = (view.get("state") or {}).get("values") or {}
+    return next((str(key) for key in values), None) if isinstance(values, dict) else None
+
+
+def _json_body(response: BoltResponse, payload: dict[str, Any]) -> None:
+    response.body = json.dumps(payload)
+    response.headers["content-type"] = ["application/json;charset=utf-8"]
 
 
 def build_app(
@@ -125,7 +157,7 @@ def build_app(
     app.use(EventDedupe(deps))
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], response: BoltResponse) -> None:
+    def on_error(error: Exception, body: dict[str, Any], response: BoltResponse | None) -> None:
         log.error("failed %s: %s", _describe(body), type(error).__name__, exc_info=error)
         _apologise(body, response)
 
