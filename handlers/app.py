@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -25,6 +26,11 @@ from handlers.mentoring import listeners as mentoring
 from handlers.router import CommandRouter
 
 log = logging.getLogger("handlers.requests")
+
+# Bolt runs each listener (which acks, then talks to Slack) on this pool and answers 404 when the
+# ack does not come within 3 s. Its default of 5 threads fills up as soon as a few listeners wait
+# on a slow or rate-limited Slack, and then even a listener that acks first misses the deadline.
+LISTENER_THREADS = 32
 
 
 def make_client(settings: Settings, *, retry_rate_limits: bool = True) -> WebClient:
@@ -58,6 +64,27 @@ def _describe(body: dict[str, Any]) -> str:
     return kind or "unknown"
 
 
+class KeptAck(Ack):
+    """An ack that stays given once given.
+
+    When a listener fails after it acked, Bolt's thread runner sets the ack's response back to
+    None; if that happens before the request thread has seen the ack (a database that is down
+    fails within milliseconds), the request thread waits out the 3 s and answers 404.
+    """
+
+    def __init__(self) -> None:
+        self._response: BoltResponse | None = None
+
+    @property  # type: ignore[override]
+    def response(self) -> BoltResponse | None:
+        return self._response
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        if value is not None or self._response is None:
+            self._response = value
+
+
 class InjectDeps(Middleware):
     """Put the deps in every request's context and log one line per request."""
 
@@ -72,6 +99,7 @@ class InjectDeps(Middleware):
         next: Callable[[], BoltResponse],
     ) -> BoltResponse | None:
         req.context["deps"] = self._deps
+        req.context["ack"] = KeptAck()
         if log.isEnabledFor(logging.INFO):
             log.info(
                 "%s team=%s user=%s",
@@ -151,6 +179,9 @@ def build_app(
         process_before_response=process_before_response,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("slack_bolt"),
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="listener"
+        ),
     )
 
     app.use(InjectDeps(deps))
