@@ -293,16 +293,21 @@ def complete(
         for outcome in outcomes
     ]
 
+    # A person can answer a check-in between Slack taking the post and this write-back: the row
+    # is then already `answered`; it keeps that status and still gets its channel, ts and sent_at.
+    answered = table.c.status == CheckinStatus.ANSWERED.value
+
     def build(src: dict[str, Any], match: Any) -> Any:
+        answered_early = and_(answered, src["status"] == CheckinStatus.SENT.value)
         return (
             update(table)
             .where(
                 match,
-                table.c.status == CheckinStatus.CLAIMED.value,
+                or_(table.c.status == CheckinStatus.CLAIMED.value, answered_early),
                 table.c.lease_owner == owner,
             )
             .values(
-                status=src["status"],
+                status=case((answered, table.c.status), else_=src["status"]),
                 due_at=src["due_at"],
                 channel=src["channel"],
                 ts=src["ts"],

@@ -259,6 +259,30 @@ def test_completion_by_a_worker_that_lost_its_lease_is_ignored(
         assert (row.status, row.lease_owner, row.ts) == ("claimed", "w2", None)
 
 
+def test_an_answer_before_the_write_back_keeps_the_answer_and_records_the_post(
+    sessions: sessionmaker[Session],
+) -> None:
+    make_goal(sessions)
+    due = datetime(2026, 1, 7, 8, 0, tzinfo=UTC)
+    (row_id,) = claim(sessions, "w1", due)
+    with sessions.begin() as session:
+        answered = repo.record_answer(session, row_id, "U1", CheckinAnswer.ON_TRACK, due)
+    assert answered.verdict is AnswerVerdict.RECORD
+    with sessions.begin() as session:
+        sent = queue.Outcome(row_id, CheckinStatus.SENT.value, due, "D1", "1.0")
+        queue.complete(session, CheckinRow, [sent], owner="w1", now=due)
+    with sessions.begin() as session:
+        row = session.get(CheckinRow, row_id)
+        assert row is not None
+        assert (row.status, row.answer, row.ts, row.channel, row.lease_owner) == (
+            "answered",
+            "on_track",
+            "1.0",
+            "D1",
+            None,
+        )
+
+
 def test_a_released_row_does_not_count_as_an_attempt(sessions: sessionmaker[Session]) -> None:
     make_goal(sessions)
     due = datetime(2026, 1, 7, 8, 0, tzinfo=UTC)
