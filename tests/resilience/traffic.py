@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from handlers import ids
@@ -26,9 +26,11 @@ SITUATIONS = (
 ANSWERS = ("on_track", "behind", "blocked", "done")
 
 
-def goal_values(title: str, weekday: str = "wednesday") -> dict[str, dict[str, Any]]:
-    """The goal modal's state as Slack submits it (end date four weeks from today, UTC)."""
-    end = (datetime.now(UTC).date() + timedelta(weeks=4)).isoformat()
+def goal_values(
+    title: str, weekday: str = "wednesday", today: date | None = None
+) -> dict[str, dict[str, Any]]:
+    """The goal modal's state as Slack submits it (end date four weeks after today, UTC)."""
+    end = ((today or datetime.now(UTC).date()) + timedelta(weeks=4)).isoformat()
     fields: dict[str, dict[str, Any]] = {
         "title": {"type": "plain_text_input", "value": title},
         "success": {"type": "plain_text_input", "value": "My team says so"},
