@@ -312,7 +312,7 @@ def on_answer(ack: Ack, body: dict[str, Any], respond: Respond, deps: Deps) -> N
     respond(
         response_type="ephemeral",
         replace_original=False,
-        text=reply.summary,
+        text=goals_blocks.escape(reply.summary),
         blocks=[block.to_dict() for block in blocks],
     )
 
@@ -390,7 +390,7 @@ def on_outcome(ack: Ack, body: dict[str, Any], respond: Respond, deps: Deps) -> 
     respond(
         response_type="ephemeral",
         replace_original=False,
-        text=reply.summary,
+        text=goals_blocks.escape(reply.summary),
         blocks=[block.to_dict() for block in blocks],
     )
 

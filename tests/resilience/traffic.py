@@ -27,18 +27,23 @@ ANSWERS = ("on_track", "behind", "blocked", "done")
 
 
 def goal_values(
-    title: str, weekday: str = "wednesday", today: date | None = None
+    title: str,
+    weekday: str = "wednesday",
+    today: date | None = None,
+    *,
+    success: str = "My team says so",
+    coach: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The goal modal's state as Slack submits it (end date four weeks after today, UTC)."""
     end = ((today or datetime.now(UTC).date()) + timedelta(weeks=4)).isoformat()
     fields: dict[str, dict[str, Any]] = {
         "title": {"type": "plain_text_input", "value": title},
-        "success": {"type": "plain_text_input", "value": "My team says so"},
+        "success": {"type": "plain_text_input", "value": success},
         "end_date": {"type": "datepicker", "selected_date": end},
         "cadence": {"type": "static_select", "selected_option": {"value": "weekly"}},
         "weekday": {"type": "static_select", "selected_option": {"value": weekday}},
         "local_time": {"type": "timepicker", "selected_time": "09:30"},
-        "coach": {"type": "users_select", "selected_user": None},
+        "coach": {"type": "users_select", "selected_user": coach},
     }
     return {ids.goal_block(name): {ids.GOAL_FIELD_ACTION: state} for name, state in fields.items()}
 
@@ -51,7 +56,9 @@ def _text(block: str, value: str, kind: str = "plain_text_input") -> dict[str, A
     return {block: {block: {"type": kind, "value": value}}}
 
 
-def signup_values(bio: str = "I led teams for ten years.", years: str = "15") -> dict[str, Any]:
+def signup_values(
+    bio: str = "I led teams for ten years.", years: str = "15", team: str = "Platform"
+) -> dict[str, Any]:
     """The mentor sign-up modal's state."""
     return {
         **_multi(ids.MENTORING_TOPICS_BLOCK, ["leadership", "feedback"]),
@@ -63,19 +70,21 @@ def signup_values(bio: str = "I led teams for ten years.", years: str = "15") ->
             }
         },
         **_text(ids.MENTORING_YEARS_BLOCK, years, "number_input"),
-        **_text(ids.MENTORING_TEAM_BLOCK, "Platform"),
+        **_text(ids.MENTORING_TEAM_BLOCK, team),
         **_text(ids.MENTORING_BIO_BLOCK, bio),
     }
 
 
-def request_values(goal: str = "Lead my first project", years: str = "2") -> dict[str, Any]:
+def request_values(
+    goal: str = "Lead my first project", years: str = "2", team: str = "Payments"
+) -> dict[str, Any]:
     """The mentor request modal's state."""
     return {
         **_multi(ids.MENTORING_TOPICS_BLOCK, ["leadership"]),
         **_multi(ids.MENTORING_WANTS_BLOCK, ["advice"], "checkboxes"),
         **_text(ids.MENTORING_GOAL_BLOCK, goal),
         **_text(ids.MENTORING_YEARS_BLOCK, years, "number_input"),
-        **_text(ids.MENTORING_TEAM_BLOCK, "Payments"),
+        **_text(ids.MENTORING_TEAM_BLOCK, team),
         **_multi(ids.MENTORING_PREFS_BLOCK, [], "checkboxes"),
     }
 
