@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.goals import (
@@ -92,6 +88,7 @@ def _goal_command(call: CommandCall) -> None:
     call.ack()
     view = goals_blocks.goal_modal(_today(call.deps, call.team_id, call.user_id))
     call.client.views_open(trigger_id=call.trigger_id, view=view)
+    _refresh_later(call.client, call.deps, call.team_id, call.user_id)
 
 
 def _goals_command(call: CommandCall) -> None:
@@ -148,28 +145,41 @@ def parse_goal_form(view: dict[str, Any]) -> GoalForm:
     )
 
 
+FRESH_PERSON = timedelta(hours=1)
+PRE_ACK_TIMEOUT_S = 1
+
+
 def _impatient(client: WebClient) -> WebClient:
-    """The same client without waiting out rate limits: a call made before ack shares 3 s."""
+    """The same client, one short try: a call made before ack shares Slack's 3 s with the rest."""
     return WebClient(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=2,
-        retry_handlers=[ConnectionErrorRetryHandler(), ServerErrorRetryHandler(max_retry_count=1)],
+        token=client.token, base_url=client.base_url, timeout=PRE_ACK_TIMEOUT_S, retry_handlers=[]
     )
 
 
 def _slack_person(
     client: WebClient, deps: Deps, team_id: str, user_id: str
 ) -> people.Person | None:
-    """Refresh a person from users.info (zone, bot flag); the stored copy if Slack fails."""
+    """The person (zone, bot flag): stored if refreshed lately, else from users.info; the stored
+    copy when Slack fails or is slow."""
+    with deps.sessions.begin() as session:
+        stored = people.get_person(session, team_id, user_id)
+    if stored is not None and deps.clock() - stored.updated_at < FRESH_PERSON:
+        return stored
     try:
         return refresh_person(_impatient(client), deps, team_id, user_id)
     except SlackApiError as err:
         log.warning("users.info failed user=%s error=%s", user_id, err.response.get("error"))
     except OSError as err:  # timed out or unreachable: the stored copy will do
         log.warning("users.info failed user=%s error=%s", user_id, type(err).__name__)
-    with deps.sessions.begin() as session:
-        return people.get_person(session, team_id, user_id)
+    return stored
+
+
+def _refresh_later(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
+    """Ask Slack for the person's zone after the modal is open, so the submission need not."""
+    try:
+        refresh_person(client, deps, team_id, user_id)
+    except SlackApiError as err:
+        log.warning("users.info failed user=%s error=%s", user_id, err.response.get("error"))
 
 
 def on_goal_submitted(
@@ -427,6 +437,8 @@ def on_new_goal(
     refusal = open_goal_modal(client, deps, str(body.get("trigger_id")), _team(body), _user(body))
     if refusal is not None:
         respond(response_type="ephemeral", replace_original=False, text=refusal)
+        return
+    _refresh_later(client, deps, _team(body), _user(body))
 
 
 # managing a goal -------------------------------------------------------------------------------
