@@ -30,6 +30,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     case,
+    false,
     func,
     literal_column,
     or_,
@@ -293,21 +294,25 @@ def complete(
         for outcome in outcomes
     ]
 
-    # A person can answer a check-in between Slack taking the post and this write-back: the row
-    # is then already `answered`; it keeps that status and still gets its channel, ts and sent_at.
-    answered = table.c.status == CheckinStatus.ANSWERED.value
+    # A person can answer a check-in between Slack taking the post and this write-back; the
+    # answer then waits on the claimed row (see storage.goals.record_answer) and lands here.
+    # (Digest rows have no answers.)
+    answered_early = table.c.answered_at.is_not(None) if "answered_at" in table.c else false()
 
     def build(src: dict[str, Any], match: Any) -> Any:
-        answered_early = and_(answered, src["status"] == CheckinStatus.SENT.value)
+        sent = src["status"] == CheckinStatus.SENT.value
         return (
             update(table)
             .where(
                 match,
-                or_(table.c.status == CheckinStatus.CLAIMED.value, answered_early),
+                table.c.status == CheckinStatus.CLAIMED.value,
                 table.c.lease_owner == owner,
             )
             .values(
-                status=case((answered, table.c.status), else_=src["status"]),
+                status=case(
+                    (and_(answered_early, sent), CheckinStatus.ANSWERED.value),
+                    else_=src["status"],
+                ),
                 due_at=src["due_at"],
                 channel=src["channel"],
                 ts=src["ts"],
