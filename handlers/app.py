@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -26,6 +26,11 @@ from handlers.mentoring import listeners as mentoring
 from handlers.router import CommandRouter
 
 log = logging.getLogger("handlers.requests")
+
+# Bolt runs each listener (which acks, then talks to Slack) on this pool and answers 404 when the
+# ack does not come within 3 s. Its default of 5 threads fills up as soon as a few listeners wait
+# on a slow or rate-limited Slack, and then even a listener that acks first misses the deadline.
+LISTENER_THREADS = 32
 
 
 def make_client(settings: Settings, *, retry_rate_limits: bool = True) -> WebClient:
@@ -59,6 +64,27 @@ def _describe(body: dict[str, Any]) -> str:
     return kind or "unknown"
 
 
+class KeptAck(Ack):
+    """An ack that stays given once given.
+
+    When a listener fails after it acked, Bolt's thread runner sets the ack's response back to
+    None; if that happens before the request thread has seen the ack (a database that is down
+    fails within milliseconds), the request thread waits out the 3 s and answers 404.
+    """
+
+    def __init__(self) -> None:
+        self._response: BoltResponse | None = None
+
+    @property  # type: ignore[override]
+    def response(self) -> BoltResponse | None:
+        return self._response
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        if value is not None or self._response is None:
+            self._response = value
+
+
 class InjectDeps(Middleware):
     """Put the deps in every request's context and log one line per request."""
 
@@ -73,6 +99,7 @@ class InjectDeps(Middleware):
         next: Callable[[], BoltResponse],
     ) -> BoltResponse | None:
         req.context["deps"] = self._deps
+        req.context["ack"] = KeptAck()
         if log.isEnabledFor(logging.INFO):
             log.info(
                 "%s team=%s user=%s",
@@ -85,22 +112,54 @@ class InjectDeps(Middleware):
 
 
 SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again."
+SORRY_MODAL = "Sorry, something went wrong on my side and nothing was saved. Please submit again."
 
 
-def _apologise(body: dict[str, Any], response: BoltResponse) -> None:
-    """Answer a failed command or click kindly instead of with HTTP 500.
-
-    A failed modal submission keeps its 500: Slack then keeps the modal open with the person's
-    input and says it had trouble, which loses nothing.
-    """
-    if response.status < 500 or body.get("type") == "view_submission":
+def _apologise(body: dict[str, Any], response: BoltResponse | None) -> None:
+    """Answer a failed command, click or modal submission kindly instead of with HTTP 500."""
+    if response is None or response.status < 500:  # None: the listener had acked already
         return
     response.status = 200
     if "command" in body:
-        response.body = json.dumps({"response_type": "ephemeral", "text": SORRY})
-        response.headers["content-type"] = ["application/json;charset=utf-8"]
+        _json_body(response, {"response_type": "ephemeral", "text": SORRY})
+    elif body.get("type") == "view_submission":
+        _json_body(response, _modal_apology(body.get("view") or {}))
     else:
         response.body = ""
+
+
+def _modal_apology(view: dict[str, Any]) -> dict[str, Any]:
+    """Keep the modal open with the person's input and say, next to a field, to submit again.
+
+    Slack shows a 5xx as a vague "trouble connecting"; an error on a field says what to do.
+    A modal without an input block has nothing to keep, so it is replaced by the apology.
+    """
+    block_id = _first_input_block(view)
+    if block_id is not None:
+        return {"response_action": "errors", "errors": {block_id: SORRY_MODAL}}
+    return {
+        "response_action": "update",
+        "view": {
+            "type": "modal",
+            "title": {"type": "plain_text", "text": "Sorry"},
+            "close": {"type": "plain_text", "text": "Close"},
+            "blocks": [{"type": "section", "text": {"type": "plain_text", "text": SORRY}}],
+        },
+    }
+
+
+def _first_input_block(view: dict[str, Any]) -> str | None:
+    """The block id of the modal's first input (from its blocks, else from its state)."""
+    for block in view.get("blocks") or []:
+        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    values = (view.get("state") or {}).get("values") or {}
+    return next((str(key) for key in values), None) if isinstance(values, dict) else None
+
+
+def _json_body(response: BoltResponse, payload: dict[str, Any]) -> None:
+    response.body = json.dumps(payload)
+    response.headers["content-type"] = ["application/json;charset=utf-8"]
 
 
 def build_app(
@@ -121,14 +180,15 @@ def build_app(
         process_before_response=process_before_response,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("slack_bolt"),
-        **({"listener_executor": listener_executor} if listener_executor else {}),
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
     )
 
     app.use(InjectDeps(deps))
     app.use(EventDedupe(deps))
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], response: BoltResponse) -> None:
+    def on_error(error: Exception, body: dict[str, Any], response: BoltResponse | None) -> None:
         log.error("failed %s: %s", _describe(body), type(error).__name__, exc_info=error)
         _apologise(body, response)
 

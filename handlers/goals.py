@@ -82,12 +82,16 @@ def open_goal_modal(
 
 
 def _goal_command(call: CommandCall) -> None:
-    """`/coach-or-mentor goal`: the goal modal."""
-    refusal = open_goal_modal(call.client, call.deps, call.trigger_id, call.team_id, call.user_id)
-    if refusal is None:
-        call.ack()
-    else:
+    """`/coach-or-mentor goal`: the goal modal (acked before views.open: a slow Slack must not
+    use up the 3 s Slack gives the command's answer)."""
+    refusal = _room_for_a_goal(call.deps, call.team_id, call.user_id)
+    if refusal is not None:
         call.ack(response_type="ephemeral", text=refusal)
+        return
+    call.ack()
+    view = goals_blocks.goal_modal(_today(call.deps, call.team_id, call.user_id))
+    call.client.views_open(trigger_id=call.trigger_id, view=view)
+    _refresh_later(call.client, call.deps, call.team_id, call.user_id)
 
 
 def _goals_command(call: CommandCall) -> None:
@@ -144,16 +148,41 @@ def parse_goal_form(view: dict[str, Any]) -> GoalForm:
     )
 
 
+FRESH_PERSON = timedelta(hours=1)
+PRE_ACK_TIMEOUT_S = 1
+
+
+def _impatient(client: WebClient) -> WebClient:
+    """The same client, one short try: a call made before ack shares Slack's 3 s with the rest."""
+    return WebClient(
+        token=client.token, base_url=client.base_url, timeout=PRE_ACK_TIMEOUT_S, retry_handlers=[]
+    )
+
+
 def _slack_person(
     client: WebClient, deps: Deps, team_id: str, user_id: str
 ) -> people.Person | None:
-    """Refresh a person from users.info (zone, bot flag); the stored copy if Slack fails."""
+    """The person (zone, bot flag): stored if refreshed lately, else from users.info; the stored
+    copy when Slack fails or is slow."""
+    with deps.sessions.begin() as session:
+        stored = people.get_person(session, team_id, user_id)
+    if stored is not None and deps.clock() - stored.updated_at < FRESH_PERSON:
+        return stored
     try:
-        return refresh_person(client, deps, team_id, user_id)
+        return refresh_person(_impatient(client), deps, team_id, user_id)
     except SlackApiError as err:
         log.warning("users.info failed user=%s error=%s", user_id, err.response.get("error"))
-    with deps.sessions.begin() as session:
-        return people.get_person(session, team_id, user_id)
+    except OSError as err:  # timed out or unreachable: the stored copy will do
+        log.warning("users.info failed user=%s error=%s", user_id, type(err).__name__)
+    return stored
+
+
+def _refresh_later(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
+    """Ask Slack for the person's zone after the modal is open, so the submission need not."""
+    try:
+        refresh_person(client, deps, team_id, user_id)
+    except SlackApiError as err:
+        log.warning("users.info failed user=%s error=%s", user_id, err.response.get("error"))
 
 
 def on_goal_submitted(
@@ -313,7 +342,7 @@ def on_answer(
     respond(
         response_type="ephemeral",
         replace_original=False,
-        text=reply.summary,
+        text=goals_blocks.escape(reply.summary),
         blocks=[block.to_dict() for block in blocks],
     )
     refresh_home(client, deps, _team(body), _user(body))
@@ -394,7 +423,7 @@ def on_outcome(
     respond(
         response_type="ephemeral",
         replace_original=False,
-        text=reply.summary,
+        text=goals_blocks.escape(reply.summary),
         blocks=[block.to_dict() for block in blocks],
     )
     refresh_home(client, deps, _team(body), _user(body))
@@ -431,6 +460,7 @@ def on_new_goal(
     ack()
     refusal = open_goal_modal(client, deps, str(body.get("trigger_id")), _team(body), _user(body))
     if refusal is None:
+        _refresh_later(client, deps, _team(body), _user(body))
         return
     if body.get("response_url"):
         respond(response_type="ephemeral", replace_original=False, text=refusal)

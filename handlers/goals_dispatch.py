@@ -345,7 +345,7 @@ class Dispatcher:
             channel_hint=goal.dm_channel,
             attempts=claimed.attempts,
             lease_expires_at=claimed.lease_expires_at,
-            text=message.summary,
+            text=goals_blocks.escape(message.summary),
             blocks=blocks,
         )
 
@@ -475,7 +475,9 @@ class Dispatcher:
         """Send a notice at most once: it was marked done before; a failure is only logged."""
         self.pacer.acquire(team_id)
         try:
-            self.client.chat_postMessage(channel=user_id, text=message.summary, blocks=blocks)
+            self.client.chat_postMessage(
+                channel=user_id, text=goals_blocks.escape(message.summary), blocks=blocks
+            )
         except SlackApiError as err:
             log.warning("notice not delivered user=%s error=%s", user_id, err.response.get("error"))
         except (URLError, OSError) as err:
@@ -535,7 +537,7 @@ class Dispatcher:
             channel_hint=digest.channel,
             attempts=digest.attempts,
             lease_expires_at=digest.lease_expires_at,
-            text=message.summary,
+            text=goals_blocks.escape(message.summary),
             blocks=goals_blocks.render(message),
         )
 

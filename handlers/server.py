@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+MALFORMED = "malformed request body"
 MAX_BODY_BYTES = 1 << 20  # Slack's payloads are far smaller; anything bigger is not Slack.
 
 _REASONS = {
@@ -141,12 +142,18 @@ class SlackWsgi:
         if not self._verifier.is_valid_request(body, headers):
             return _reply(start_response, 401, "invalid request signature")
         if not _well_formed(body, headers.get("content-type", "")):
-            return _reply(start_response, 400, "malformed request body")
-        request = BoltRequest(
-            body=body,
-            query=str(environ.get("QUERY_STRING") or ""),
-            headers={k: [v] for k, v in headers.items()},
-        )
+            return _reply(start_response, 400, MALFORMED)
+        try:
+            request = BoltRequest(
+                body=body,
+                query=str(environ.get("QUERY_STRING") or ""),
+                headers={k: [v] for k, v in headers.items()},
+            )
+        except (TypeError, KeyError, AttributeError, ValueError, IndexError) as err:
+            # Bolt reads ids out of the payload as it builds the request and assumes Slack's
+            # shapes (a `user` that is an object or a string, ...): anything else is malformed.
+            log.warning("malformed payload: %s", type(err).__name__)
+            return _reply(start_response, 400, MALFORMED)
         response = self._app.dispatch(request)
         data = response.body.encode()
         response_headers = [

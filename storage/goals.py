@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    case,
     delete,
     func,
     literal_column,
@@ -722,6 +723,14 @@ def get_checkin(session: Session, checkin_id: int) -> Checkin | None:
     return to_checkin(row) if row else None
 
 
+def _answered_status() -> Any:
+    """`answered`, except for a row a dispatcher still holds: it stays `claimed` (with its answer)
+    so that the dispatcher's write-back, or another worker after the lease, still records the
+    post and schedules the next check-in; the write-back then marks it answered."""
+    claimed = CheckinRow.status == CheckinStatus.CLAIMED.value
+    return case((claimed, CheckinRow.status), else_=CheckinStatus.ANSWERED.value)
+
+
 def record_answer(
     session: Session, checkin_id: int, user_id: str, answer: CheckinAnswer, now: datetime
 ) -> AnswerResult:
@@ -736,7 +745,7 @@ def record_answer(
     changed = session.execute(
         update(CheckinRow)
         .where(CheckinRow.id == checkin_id, CheckinRow.answered_at.is_(None))
-        .values(answer=answer.value, answered_at=now, status=CheckinStatus.ANSWERED.value)
+        .values(answer=answer.value, answered_at=now, status=_answered_status())
     )
     if _rowcount(changed) == 0:
         return AnswerResult(AnswerVerdict.ALREADY_ANSWERED, to_goal(goal), to_checkin(checkin))

@@ -38,6 +38,7 @@ from sqlalchemy import (
     bindparam,
     case,
     column,
+    false,
     func,
     literal_column,
     or_,
@@ -415,7 +416,13 @@ def complete(
         for outcome in outcomes
     ]
 
+    # A person can answer a check-in between Slack taking the post and this write-back; the
+    # answer then waits on the claimed row (see storage.goals.record_answer) and lands here.
+    # (Digest rows have no answers.)
+    answered_early = table.c.answered_at.is_not(None) if "answered_at" in table.c else false()
+
     def build(src: dict[str, Any], match: Any) -> Any:
+        sent = src["status"] == CheckinStatus.SENT.value
         return (
             update(table)
             .where(
@@ -427,7 +434,10 @@ def complete(
                 table.c.lease_owner == owner,
             )
             .values(
-                status=src["status"],
+                status=case(
+                    (and_(answered_early, sent), CheckinStatus.ANSWERED.value),
+                    else_=src["status"],
+                ),
                 due_at=src["due_at"],
                 channel=src["channel"],
                 ts=src["ts"],

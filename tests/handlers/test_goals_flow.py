@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -215,3 +216,34 @@ def test_edit_moves_the_next_checkin(people: RunningBot) -> None:
     assert pending[0].due_at - pending[0].due_at.replace(hour=9, minute=30, second=0) < timedelta(
         minutes=5
     )
+
+
+def test_a_slow_slack_does_not_cost_the_goal_modal_its_answer(people: RunningBot) -> None:
+    people.slack.fail("users.info", times=5, delay=2.5)
+    started = time.monotonic()
+    reply = submit_goal(people)
+    assert reply.status == 200 and not reply.body
+    assert time.monotonic() - started < 2.5
+    (goal,) = goals_of(people)
+    assert goal.tz_name == "UTC"  # Slack did not answer in time: the fallback zone
+
+
+def test_the_zone_fetched_when_the_modal_opened_serves_the_submission(
+    people: RunningBot,
+) -> None:
+    people.slack.add_user(ALICE, tz="America/New_York")
+    assert people.http.command(ALICE, "goal").status == 200
+    assert people.slack.wait_for(lambda _: _stored_zone(people, ALICE) == "America/New_York")
+    reply = submit_goal(people)
+    assert reply.status == 200 and not reply.body
+    assert len(people.slack.calls("users.info")) == 1
+    (goal,) = goals_of(people)
+    assert goal.tz_name == "America/New_York"
+
+
+def _stored_zone(bot: RunningBot, user: str) -> str | None:
+    from storage.people import get_person
+
+    with bot.deps.sessions.begin() as session:
+        person = get_person(session, bot.slack.team_id, user)
+    return person.tz_name if person else None

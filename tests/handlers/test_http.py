@@ -147,3 +147,56 @@ def test_a_retry_that_is_the_only_copy_is_handled(bot: RunningBot) -> None:
     event = {"type": "app_home_opened", "user": "U0BOB", "tab": "home"}
     assert bot.http.event(event, event_id="EvONLY", retry_num=2).status == 200
     assert bot.slack.wait_for(lambda s: len(s.ok_calls("views.publish")) == 1)
+
+
+def _broken_goal_modal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from handlers import goals
+
+    def boom(view: object) -> None:
+        raise RuntimeError("broken on purpose")
+
+    monkeypatch.setattr(goals, "parse_goal_form", boom)
+
+
+def test_a_failing_modal_submission_keeps_the_modal_open_with_an_error(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _broken_goal_modal(monkeypatch)
+    values = {"goal_title": {"value": {"type": "plain_text_input", "value": "Listen more"}}}
+    reply = bot.http.view_submission("U0ALICE", "goal_modal", values)
+    assert reply.status == 200
+    answer = reply.json()
+    assert answer["response_action"] == "errors"
+    assert "submit again" in answer["errors"]["goal_title"]
+
+
+def test_the_modal_error_goes_on_the_first_input_block_of_the_view(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _broken_goal_modal(monkeypatch)
+    view = {
+        "id": "V1",
+        "type": "modal",
+        "callback_id": "goal_modal",
+        "blocks": [
+            {"type": "section", "block_id": "intro", "text": {"type": "mrkdwn", "text": "Hi"}},
+            {"type": "input", "block_id": "goal_success", "element": {}},
+            {"type": "input", "block_id": "goal_title", "element": {}},
+        ],
+        "state": {"values": {"goal_title": {}, "goal_success": {}}},
+    }
+    payload = {"type": "view_submission", "team": {"id": "T0FAKE"}, "user": {"id": "U0A"}}
+    reply = bot.http.interactive({**payload, "view": view})
+    assert reply.status == 200
+    assert list(reply.json()["errors"]) == ["goal_success"]
+
+
+def test_a_failing_modal_without_inputs_is_replaced_by_an_apology(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _broken_goal_modal(monkeypatch)
+    reply = bot.http.view_submission("U0ALICE", "goal_modal", {})
+    assert reply.status == 200
+    answer = reply.json()
+    assert answer["response_action"] == "update"
+    assert "went wrong" in answer["view"]["blocks"][0]["text"]["text"]

@@ -259,6 +259,51 @@ def test_completion_by_a_worker_that_lost_its_lease_is_ignored(
         assert (row.status, row.lease_owner, row.ts) == ("claimed", "w2", None)
 
 
+def test_an_answer_before_the_write_back_keeps_the_answer_and_records_the_post(
+    sessions: sessionmaker[Session],
+) -> None:
+    make_goal(sessions)
+    due = datetime(2026, 1, 7, 8, 0, tzinfo=UTC)
+    (row_id,) = claim(sessions, "w1", due)
+    with sessions.begin() as session:
+        answered = repo.record_answer(session, row_id, "U1", CheckinAnswer.ON_TRACK, due)
+    assert answered.verdict is AnswerVerdict.RECORD
+    with sessions.begin() as session:
+        sent = queue.Outcome(row_id, CheckinStatus.SENT.value, due, "D1", "1.0")
+        queue.complete(session, CheckinRow, [sent], owner="w1", now=due)
+    with sessions.begin() as session:
+        row = session.get(CheckinRow, row_id)
+        assert row is not None
+        assert (row.status, row.answer, row.ts, row.channel, row.lease_owner) == (
+            "answered",
+            "on_track",
+            "1.0",
+            "D1",
+            None,
+        )
+
+
+def test_an_answered_row_whose_write_back_failed_is_taken_over_after_its_lease(
+    sessions: sessionmaker[Session],
+) -> None:
+    make_goal(sessions)
+    due = datetime(2026, 1, 7, 8, 0, tzinfo=UTC)
+    (row_id,) = claim(sessions, "w1", due)
+    with sessions.begin() as session:
+        repo.record_answer(session, row_id, "U1", CheckinAnswer.BEHIND, due)
+    # w1 dies before writing back: the row must not be stranded by the answer.
+    assert claim(sessions, "w2", due + LEASE) == [row_id]
+    with sessions.begin() as session:
+        adopted = queue.Outcome(row_id, CheckinStatus.SENT.value, due, "D1", "1.0")
+        queue.complete(session, CheckinRow, [adopted], owner="w2", now=due + LEASE)
+        row = session.get(CheckinRow, row_id)
+        assert row is not None
+        assert (row.status, row.answer, row.ts) == ("answered", "behind", "1.0")
+    with sessions.begin() as session:
+        again = repo.record_answer(session, row_id, "U1", CheckinAnswer.DONE, due)
+    assert again.verdict is AnswerVerdict.ALREADY_ANSWERED
+
+
 def test_a_released_row_does_not_count_as_an_attempt(sessions: sessionmaker[Session]) -> None:
     make_goal(sessions)
     due = datetime(2026, 1, 7, 8, 0, tzinfo=UTC)
