@@ -18,6 +18,9 @@ def main() -> int:
     manifest = yaml.safe_load((ROOT / "app.yaml").read_text())
     major = manifest.get("_metadata", {}).get("major_version", 1)
     schema_path = SHARED / f"manifest.schema.{major}.0.0.json"
+    if not schema_path.exists():
+        print(f"manifest check: {schema_path} not found (CI expects ../shared beside the project)")
+        return 1
     schema = json.loads(schema_path.read_text())
     errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(manifest), key=str)
     for error in errors:
