@@ -52,6 +52,7 @@ from handlers.app import SORRY, SORRY_MODAL  # noqa: E402
 from handlers.fakeslack import FakeSlack  # noqa: E402
 from storage import db  # noqa: E402
 from storage.goals import CheckinKind, CheckinRow, CheckinStatus, GoalRow  # noqa: E402
+from tests.resilience.cluster import start_replica  # noqa: E402
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SECRET = "bench-load-secret"
@@ -153,14 +154,6 @@ def seed(engine: Any) -> None:
 
 
 # the bot -----------------------------------------------------------------------------------------
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_replicas(
     count: int, workers: int, fake: FakeSlack, url: str, workdir: Path
 ) -> list[tuple[int, subprocess.Popen[bytes]]]:
@@ -177,29 +170,8 @@ def start_replicas(
     }
     started = []
     for _ in range(count):
-        port = free_port()
-        log = (workdir / f"replica-{port}.log").open("wb")
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "handlers.cli",
-                "run",
-                "--http",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            env=env,
-            cwd=workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        started.append((port, process))
+        replica = start_replica(env, workdir, workers=workers)
+        started.append((replica.port, replica.process))
     for port, process in started:
         wait_healthy(port, process)
     return started
