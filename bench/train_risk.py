@@ -21,26 +21,19 @@ from sklearn.model_selection import StratifiedKFold
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.datasets import escalate_label, load_rows, training_files  # noqa: E402
 from bot.guidance.risk import features  # noqa: E402
 
-DATA = ROOT / "bench" / "data"
 OUT = ROOT / "bot" / "guidance" / "_risk_weights.py"
-EVAL_ONLY = {"situations_blind2.jsonl", "situations_blind3.jsonl"}
 
 
 def load() -> tuple[list[str], np.ndarray]:
     texts: list[str] = []
     labels: list[int] = []
-    for path in sorted(DATA.glob("*.jsonl")) + sorted((DATA / "train").glob("*.jsonl")):
-        if path.name in EVAL_ONLY or path.name == "golden.jsonl":
-            continue
-        for line in path.read_text().splitlines():
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            label = row.get("practice", row.get("label"))
-            texts.append(row["text"])
-            labels.append(1 if label == "escalate" else 0)
+    for path in training_files():
+        for row in load_rows(path):
+            texts.append(str(row["text"]))
+            labels.append(escalate_label(row))
     return texts, np.array(labels)
 
 
