@@ -32,6 +32,7 @@ DEFAULT_FILES = (
     DATA / "situations_blind2.jsonl",
     DATA / "situations_blind3.jsonl",
     DATA / "situations_blind4.jsonl",
+    DATA / "situations_blind5.jsonl",
 )
 LABELS = [p.value for p in Practice]
 TIMING_ROUNDS = 20

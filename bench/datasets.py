@@ -13,10 +13,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 TRAIN = DATA / "train"
 GOLDEN = DATA / "golden.jsonl"
-# Independent blind sets: aggregate figures only. blind4 is listed before it exists, so that a
-# copy dropped into bench/data is never trained on by accident.
+# Independent blind sets: aggregate figures only. blind4 and blind5 are listed before they are
+# here, so that a copy dropped into bench/data is never trained on by accident.
 EVAL_ONLY = frozenset(
-    {"situations_blind2.jsonl", "situations_blind3.jsonl", "situations_blind4.jsonl"}
+    {
+        "situations_blind2.jsonl",
+        "situations_blind3.jsonl",
+        "situations_blind4.jsonl",
+        "situations_blind5.jsonl",
+    }
 )
 GUIDANCE = ("coaching", "mentoring", "consulting")
 PRACTICE_LABELS = (*GUIDANCE, "escalate", "unclear")
