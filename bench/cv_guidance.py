@@ -1,6 +1,7 @@
 """Cross-validate the whole classifier, holding out one file (one writer) at a time.
 
 Run: python bench/cv_guidance.py [--lexicon-weight W] [--also-logit A] [--unclear-gate G]
+                                  [--practice-c C]
 For each training file, both learned nets are refitted on every other file and the full
 classifier (rules, nets, lexicon) answers the held-out file's situations; the escalate net's
 threshold is the one in bot/guidance/_risk_weights.py. Evaluation-only files are never read.
@@ -23,6 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.learn import (  # noqa: E402
+    PRACTICE_C,
     Calibration,
     Row,
     fit_practice,
@@ -69,6 +71,7 @@ def main() -> int:
     parser.add_argument("--lexicon-weight", type=float, default=None)
     parser.add_argument("--also-logit", type=float, default=None)
     parser.add_argument("--unclear-gate", type=float, default=None)
+    parser.add_argument("--practice-c", type=float, default=PRACTICE_C)
     args = parser.parse_args()
     if args.lexicon_weight is not None:
         classify_module.LEXICON_WEIGHT = args.lexicon_weight
@@ -85,13 +88,16 @@ def main() -> int:
     calibration = Calibration(
         risk_weights.NB_SCALE, risk_weights.NB_OFFSET, risk_weights.LENGTH_WEIGHT
     )
-    everything = practice_net(*fit_practice(rows))
+    everything = practice_net(*fit_practice(rows, args.practice_c))
     totals: list[tuple[Row, tuple[str, str | None]]] = []
     for held in groups(rows):
         rest = [r for r in rows if r.file != held]
         net = calibration.net(*fit_risk(rest), risk_weights.THRESHOLD)
         mine = [r for r in rows if r.file == held]
-        practice = practice_net(*fit_practice(rest)) if practice_rows(mine) else everything
+        if practice_rows(mine):
+            practice = practice_net(*fit_practice(rest, args.practice_c))
+        else:
+            practice = everything
         classifier = Classifier(net, practice)
         answers = []
         for row in mine:
