@@ -1,6 +1,8 @@
 """Accuracy, confusion matrix, speed and memory of the situation classifier.
 
 Run from the repository root: `python bench/classify.py [--errors] [FILE.jsonl ...]`.
+`--errors` lists the misses of the sets that may be studied; the evaluation-only blind sets
+(bench/datasets.py) only ever show aggregate figures.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.datasets import DATA, is_eval_only  # noqa: E402
 from bot.guidance import Classifier, Practice  # noqa: E402
 
-DATA = ROOT / "bench" / "data"
 DEFAULT_FILES = (
     DATA / "situations.jsonl",
     DATA / "situations_holdout.jsonl",
@@ -29,6 +31,8 @@ DEFAULT_FILES = (
     DATA / "situations_blind1.jsonl",
     DATA / "situations_blind2.jsonl",
     DATA / "situations_blind3.jsonl",
+    DATA / "situations_blind4.jsonl",
+    DATA / "situations_blind5.jsonl",
 )
 LABELS = [p.value for p in Practice]
 TIMING_ROUNDS = 20
@@ -69,6 +73,8 @@ def evaluate(classifier: Classifier, rows: list[dict[str, str | None]], show_err
     if escalate_n:
         recall = confusion[("escalate", "escalate")] / escalate_n
         print(f"  escalate recall: {recall:.3f}")
+    false_escalations = sum(v for (g, p), v in confusion.items() if p == "escalate" != g)
+    print(f"  false escalations: {false_escalations}/{total - escalate_n}")
     if pair_total:
         print(f"  two-practice situations with both practices named: {pair_hits}/{pair_total}")
     print("  confusion (rows = gold, columns = predicted):")
@@ -112,7 +118,12 @@ def main() -> None:
     """Evaluate each file, then time it; memory is traced around accuracy runs only."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("files", nargs="*", type=Path, default=list(DEFAULT_FILES))
-    parser.add_argument("--errors", action="store_true", help="list misclassified situations")
+    parser.add_argument(
+        "--errors",
+        action="store_true",
+        help="list misclassified situations (never those of an evaluation-only set)",
+    )
+    parser.add_argument("--no-timing", action="store_true", help="accuracy only")
     args = parser.parse_args()
     tracemalloc.start()
     classifier = Classifier()
@@ -124,9 +135,14 @@ def main() -> None:
         rows = load(path)
         sets.append((path.name, rows))
         print(path.name)
-        evaluate(classifier, rows, args.errors)
+        hidden = args.errors and is_eval_only(path)
+        if hidden:
+            print("  (evaluation-only set: misses not listed)")
+        evaluate(classifier, rows, args.errors and not hidden)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    if args.no_timing:
+        return
     # Timing runs without tracemalloc, which would slow every allocation.
     for name, rows in sets:
         print(f"{name} speed")

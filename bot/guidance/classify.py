@@ -1,13 +1,20 @@
-"""The classifier: escalate first, then weigh dimension-tagged signals for each practice."""
+"""The classifier: escalate first, then weigh dimension-tagged signals for each practice.
+
+Two learned nets back the hand-written lexicons up (both trained offline on situations written
+by independent writers, both pure weight tables, scored together in one pass by `nets`): `risk`
+escalates what the escalate rules miss (it never overrules them); `practice_net` adds its
+log-odds to the lexicon's scores, decides between practices and "unclear" with them, and orders
+two practices by where each one's words come. Reasons quote the lexicon's evidence, or the words
+the net weighed most when the lexicon found none for the answer.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from itertools import compress, count, repeat
 from typing import NamedTuple
 
-from bot.guidance import escalate, risk, wording
+from bot.guidance import escalate, nets, practice_net, risk, wording
 from bot.guidance.concerns import ConcernDetector
 from bot.guidance.escalate import (
     CONCEPT_PHRASES,
@@ -25,30 +32,37 @@ from bot.guidance.lexicon import (
     PRACTICE_PHRASES,
     SELF,
     SINGULAR,
-    SITUATION_WORDS,
 )
 from bot.guidance.matcher import Hit, Memo, PhraseIndex, Tokens, TypoMender, norm_word, tokenize
 from bot.guidance.model import (
     Dimension,
+    EscalateTopic,
     Evidence,
     Guidance,
     Practice,
     SplitPart,
     UnclearKind,
 )
+from bot.guidance.practice_net import INDEX, PracticeNet
+from bot.guidance.risk import Grams, RiskNet
 from bot.text import strip_slack_markup
 
 MIN_WORDS = 3
-MIN_SCORE = 2.0
 NO_ORG_FACTOR = 0.6
-FALLBACK_WORDS = 5
 DIMENSION_CAP = 6.0
-ALSO_RATIO = 0.45
-ALSO_MIN = 4.5
 MAX_REASONS = 4
-STRONG = 2.5
-_ASKS = (Dimension.WHAT_CHANGES, Dimension.BUILT_ON)
 MAX_QUOTE = 80
+# How much one point of lexicon score adds to the practice net's log-odds (chosen by
+# cross-validation held out by writer: bench/cv_guidance.py).
+LEXICON_WEIGHT = 0.4
+# A second practice is named when its log-odds (net plus lexicon) reach this.
+ALSO_LOGIT = -0.2
+LEARNED_QUOTES = 2
+# How much each unit of the practice net's "unclear" log-odds (above 0) raises the bar for an
+# escalation that only the escalate net sees (bench/cv_guidance.py --unclear-gate).
+UNCLEAR_GATE = 2.0
+_UNCLEAR = INDEX[Practice.UNCLEAR]
+_GUIDANCE = (Practice.COACHING, Practice.MENTORING, Practice.CONSULTING)
 # Distinct raw words whose normalised, mended form is remembered.
 WORD_CACHE = 16384
 
@@ -78,11 +92,19 @@ _NOTHING: dict[Practice, float] = {
 
 
 class Classifier:
-    """Holds the compiled lexicons; `classify` is pure and deterministic."""
+    """Holds the compiled lexicons and the learned nets; `classify` is pure and deterministic."""
 
-    def __init__(self) -> None:
-        """Compile every phrase list and the typo mender once."""
+    def __init__(
+        self, risk_net: RiskNet | None = None, practice: PracticeNet | None = None
+    ) -> None:
+        """Compile every phrase list and the typo mender once (nets default to the trained ones)."""
         self._concerns = ConcernDetector()
+        if risk_net is None and practice is None:
+            self._nets = nets.default()
+        else:
+            self._nets = nets.Nets(risk_net or risk.DEFAULT, practice or practice_net.DEFAULT)
+        self._risk = self._nets.danger
+        self._practice = self._nets.practice
         signals = [(p, (s.practice, s.dimension, s.weight, s.gloss)) for p, s in PRACTICE_PHRASES]
         # One index for all three lexicons: a text is searched once.
         self._index = PhraseIndex(ESCALATE_PHRASES, CONCEPT_PHRASES, signals)
@@ -90,6 +112,8 @@ class Classifier:
         mender = TypoMender((*ESCALATE_KEY_WORDS, *PRACTICE_KEY_WORDS), known)
         words: Memo[str, str] = Memo(lambda w: mender.mend(norm_word(w)), WORD_CACHE)
         self._word = words.__getitem__
+        stems: Memo[str, str] = Memo(risk.stem, WORD_CACHE)
+        self._stem = stems.__getitem__
 
     def classify(self, text: str) -> Guidance:
         """Name the practice that fits a described situation, with reasons."""
@@ -98,22 +122,115 @@ class Classifier:
         if not tokens.words:
             return _unclear(UnclearKind.EMPTY if not clean.strip() else UnclearKind.NO_SITUATION)
         escalate_hits, concept_hits, practice_hits = self._index.find(tokens)
+        # The nets read the words as tokenised (and typo-mended) here, stemmed.
+        grams = risk.grams_of(tuple(map(self._stem, tokens.words)))
+        danger, logits = self._nets.score(grams)
         finding = escalate.detect(escalate_hits, concept_hits) or self._concerns.detect(tokens)
         if finding is not None:
             return _escalate(finding, tokens)
-        if risk.is_risky(clean):
-            return _escalate_unnamed(risk.risk(clean))
+        # Text the practice net reads as no situation at all (chit-chat, a question about the
+        # bot) lies outside what the escalate net learned from: it needs stronger evidence.
+        margin = UNCLEAR_GATE * max(0.0, logits[_UNCLEAR])
+        if self._risk.flags(danger - margin):
+            return _escalate_unnamed(risk.probability(danger - margin - self._risk.threshold))
         if _is_other_language(tokens):
             return _unclear(UnclearKind.OTHER_LANGUAGE)
         if all(map(GREETINGS.__contains__, tokens.words)):
             return _unclear(UnclearKind.GREETING)
         if len(tokens.words) < MIN_WORDS:
             return _unclear(UnclearKind.TOO_SHORT)
-        scored = _score(tokens, practice_hits)
-        if scored[0].score >= MIN_SCORE:
-            return _answer(scored, tokens)
-        fallback = _fallback(tokens, scored)
-        return fallback if fallback is not None else _unclear(UnclearKind.NO_SITUATION)
+        return self._decide(_score(tokens, practice_hits), logits, tokens, grams)
+
+    def rule_topic(self, text: str) -> EscalateTopic | None:
+        """What the hand-written escalate rules alone say, before any net (for training)."""
+        tokens = tokenize(strip_slack_markup(text), self._word)
+        if not tokens.words:
+            return None
+        escalate_hits, concept_hits, _ = self._index.find(tokens)
+        finding = escalate.detect(escalate_hits, concept_hits) or self._concerns.detect(tokens)
+        return None if finding is None else finding.topic
+
+    def _decide(
+        self, scored: list[_Scored], logits: list[float], tokens: Tokens, grams: Grams
+    ) -> Guidance:
+        """Add the lexicon's scores to the net's log-odds; name one or two practices, or ask."""
+        by_practice = {s.practice: s for s in scored}
+        for s in scored:
+            logits[INDEX[s.practice]] += LEXICON_WEIGHT * s.score
+        # A stable sort: ties keep the model's order.
+        ranked = sorted(_GUIDANCE, key=lambda p: logits[INDEX[p]], reverse=True)
+        first, second = ranked[0], ranked[1]
+        if logits[_UNCLEAR] > logits[INDEX[first]]:
+            return _unclear(UnclearKind.NO_SITUATION)
+        two = logits[INDEX[second]] >= ALSO_LOGIT
+        confidence = _confidence(logits, INDEX[first])
+        if two and self._practice.lead(grams.words, first, second) < 0:
+            # Both fit: name them in the order the person brought them up.
+            first, second = second, first
+        evidence = _quoted(by_practice[first], tokens)
+        reasons = _reasons(evidence, MAX_REASONS - (1 if two else 0))
+        if not reasons:
+            reasons = (self._learned_reason(first, tokens, grams),)
+        if not two:
+            return Guidance(
+                practice=first,
+                confidence=confidence,
+                confidence_label=_label(confidence),
+                reasons=reasons,
+                evidence=evidence,
+            )
+        also = _quoted(by_practice[second], tokens)
+        also_reasons = _reasons(also, 1) or (self._learned_reason(second, tokens, grams),)
+        first_part = self._split_part(first, evidence, tokens, grams)
+        second_part = self._split_part(second, also, tokens, grams)
+        return Guidance(
+            practice=first,
+            also=second,
+            confidence=confidence,
+            confidence_label="mixed",
+            reasons=(*reasons, *also_reasons),
+            split=(first_part, second_part) if first_part and second_part else (),
+            evidence=evidence + also,
+        )
+
+    def _learned_quotes(self, practice: Practice, tokens: Tokens, grams: Grams) -> list[str]:
+        """The user's words behind the net's strongest features for a practice."""
+        stems = [self._stem(w) for w in tokens.words]
+        quotes: list[str] = []
+        for name in self._practice.telling(grams.words, practice, 3 * LEARNED_QUOTES):
+            parts = name.split(" ")
+            size = len(parts)
+            at = next(
+                (i for i in range(len(stems) - size + 1) if stems[i : i + size] == parts), None
+            )
+            if at is None:
+                continue
+            # A lone stem keeps two neighbours each side (within its clause), a pair one.
+            quote = _short(tokens.context_quote(at, at + size, 3 - size))
+            if any(quote in q or q in quote for q in quotes):
+                continue
+            quotes.append(quote)
+            if len(quotes) == LEARNED_QUOTES:
+                break
+        return quotes
+
+    def _learned_reason(self, practice: Practice, tokens: Tokens, grams: Grams) -> str:
+        """Why the net chose a practice the lexicon found no evidence for."""
+        return wording.learned_reason(
+            practice, tuple(self._learned_quotes(practice, tokens, grams))
+        )
+
+    def _split_part(
+        self, practice: Practice, evidence: tuple[Evidence, ...], tokens: Tokens, grams: Grams
+    ) -> SplitPart | None:
+        """Which words fit this practice: the lexicon's strongest, else the net's (or None)."""
+        if evidence:
+            return _split_part(practice, evidence)
+        quotes = self._learned_quotes(practice, tokens, grams)
+        if not quotes:
+            return None
+        sentence = wording.split(practice, quotes[0], wording.learned_gloss(practice))
+        return SplitPart(practice, quotes[0], sentence)
 
 
 def _score(tokens: Tokens, hits: list[_Found]) -> list[_Scored]:
@@ -233,64 +350,10 @@ def _total(practice: Practice, mine: list[_Found]) -> _Scored:
     return _Scored(practice, score, tuple(mine))
 
 
-def _fallback(tokens: Tokens, scored: list[_Scored]) -> Guidance | None:
-    """Lean on "I" versus "we" when a real situation carries only faint signals."""
-    if len(tokens.words) < FALLBACK_WORDS or SITUATION_WORDS.isdisjoint(tokens.words):
-        return None
-    weak = [s for s in scored if s.found]
-    if not weak:
-        return None
-    evidence = _quoted(weak[0], tokens)
-    return Guidance(
-        practice=weak[0].practice,
-        confidence=0.3,
-        confidence_label="mixed",
-        reasons=_reasons(evidence, 2),
-        evidence=evidence,
-    )
-
-
-def _answer(scored: list[_Scored], tokens: Tokens) -> Guidance:
-    """Build the answer for one or two fitting practices."""
-    first, second = scored[0], scored[1]
-    two = second.score >= ALSO_MIN and second.score >= ALSO_RATIO * first.score
-    if two and _first_said(second) < _first_said(first):
-        # Both fit strongly: name them in the order the person brought them up.
-        first, second = second, first
-    confidence = _confidence(scored[0].score, scored[1].score, scored[2].score)
-    label = "mixed" if two else _label(confidence)
-    evidence = _quoted(first, tokens)
-    reasons = _reasons(evidence, MAX_REASONS - (1 if two else 0))
-    split: tuple[SplitPart, ...] = ()
-    if two:
-        also = _quoted(second, tokens)
-        reasons = (*reasons, *_reasons(also, 1))
-        split = (_split_part(first.practice, evidence), _split_part(second.practice, also))
-        evidence += also
-    return Guidance(
-        practice=first.practice,
-        also=second.practice if two else None,
-        confidence=confidence,
-        confidence_label=label,
-        reasons=reasons,
-        split=split,
-        evidence=evidence,
-    )
-
-
-def _first_said(scored: _Scored) -> int:
-    """Where the person first asks for this practice (what changes, what it's built on)."""
-    asks = [
-        start for (_, dim, weight, _), start, _ in scored.found if weight >= STRONG and dim in _ASKS
-    ]
-    return min(asks, default=min(start for _, start, _ in scored.found))
-
-
-def _confidence(top: float, runner_up: float, third: float) -> float:
-    """Blend the margin over the others with the strength of the winning evidence."""
-    share = top / (top + runner_up + third)
-    strength = 1.0 - math.exp(-top / 5.0)
-    return round(max(0.0, min(1.0, 0.6 * share + 0.4 * strength)), 3)
+def _confidence(logits: list[float], best: int) -> float:
+    """Blend how strongly the best practice fits with its share of all the labels' fit."""
+    fits = [risk.probability(z) for z in logits]
+    return round(max(0.0, min(1.0, 0.5 * fits[best] + 0.5 * fits[best] / sum(fits))), 3)
 
 
 def _label(confidence: float) -> str:

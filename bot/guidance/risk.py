@@ -1,9 +1,11 @@
-"""A light learned safety net for "not a guidance matter": logistic regression over word stems.
+"""A light learned safety net for "not a guidance matter": naive Bayes over word stems.
 
 The hand-written rules (escalate.py, concerns.py) explain themselves but miss paraphrases they
 were never written for. This model was trained offline (bench/train_risk.py) on situations written
 by several independent writers; its weights live in `_risk_weights.py` (generated data, no I/O).
-It only ever adds escalations: a high score sends the situation to the people who can act on it.
+It only ever adds escalations: a score at or above the threshold sends the situation to the people
+who can act on it. (It never overrules a rule: a request wrapped around a real concern, "our team
+needs a new process, and our manager is fudging the sales figures", scores low as a whole.)
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import re
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from bot.guidance import _risk_weights as weights
+from bot.guidance.matcher import tokenize
 from bot.text import strip_slack_markup
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SUFFIXES = ("ingly", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly", "ment", "ments")
-MAX_CHARS = 4000
+_CLAMP = 30.0
 
 
 @functools.lru_cache(maxsize=8192)
@@ -31,17 +34,49 @@ def stem(word: str) -> str:
     return word
 
 
+def stems(text: str) -> list[str]:
+    """The stems of a text's words, in order, cut as the classifier cuts them (matcher.tokenize:
+    Slack markup neutralised, length capped, apostrophes dropped)."""
+    return list(map(stem, tokenize(strip_slack_markup(text)).words))
+
+
 def features(text: str) -> list[str]:
-    """Stems and stem bigrams of the text (Slack markup neutralised, length capped)."""
-    words = [stem(w) for w in _WORD.findall(strip_slack_markup(text[:MAX_CHARS]).lower())]
+    """Stems and stem bigrams of the text: the names the learned weights are keyed by."""
+    words = stems(text)
     return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
-def _split_tables() -> tuple[dict[str, float], dict[tuple[str, str], float]]:
+class Grams(NamedTuple):
+    """A text's stems in order, and its distinct stems and stem pairs (built once per text).
+
+    Distinct features keep the order they first occur in, so that scores are summed in the same
+    order in every process (a set's order would change with Python's string hashing).
+    """
+
+    words: tuple[str, ...]
+    singles: tuple[str, ...]
+    pairs: tuple[tuple[str, str], ...]
+
+
+def grams(text: str) -> Grams:
+    """Stem a text once for every learned net."""
+    return grams_of(tuple(stems(text)))
+
+
+def grams_of(words: tuple[str, ...]) -> Grams:
+    """The grams of stems already cut (the classifier stems the words it has tokenised)."""
+    return Grams(
+        words, tuple(dict.fromkeys(words)), tuple(dict.fromkeys(itertools.pairwise(words)))
+    )
+
+
+def split_tables(
+    table: Mapping[str, float],
+) -> tuple[dict[str, float], dict[tuple[str, str], float]]:
     """Single-stem and stem-pair weights, pairs keyed by tuple (cheaper than building strings)."""
     single: dict[str, float] = {}
     pairs: dict[tuple[str, str], float] = {}
-    for name, weight in weights.WEIGHTS.items():
+    for name, weight in table.items():
         first, _, second = name.partition(" ")
         if second:
             pairs[(first, second)] = weight
@@ -50,21 +85,59 @@ def _split_tables() -> tuple[dict[str, float], dict[tuple[str, str], float]]:
     return single, pairs
 
 
-_SINGLE, _PAIRS = _split_tables()
+class RiskNet:
+    """Log-odds that a situation is not a guidance matter.
+
+    A bias, plus a weight per distinct feature present, plus `length_weight * log(1 + words)`:
+    naive Bayes sums evidence, so a short text would otherwise sit near the bias whatever it says.
+    """
+
+    def __init__(
+        self,
+        bias: float,
+        table: Mapping[str, float],
+        threshold: float,
+        length_weight: float = 0.0,
+    ) -> None:
+        """Keep the weights split by kind; the threshold is on the same log-odds scale."""
+        self.bias = bias
+        self.threshold = threshold
+        self.length_weight = length_weight
+        self._single, self._pairs = split_tables(table)
+
+    def log_odds(self, g: Grams) -> float:
+        """Equal to summing the weights of `set(features(text))`, without building strings."""
+        total = sum(
+            itertools.chain(
+                (0.0, self.bias),
+                filter(None, map(self._single.get, g.singles)),
+                filter(None, map(self._pairs.get, g.pairs)),
+            )
+        )
+        return total + self.length_weight * math.log1p(len(g.words))
+
+    def tables(self) -> tuple[dict[str, float], dict[tuple[str, str], float]]:
+        """The single-stem and stem-pair weights (copies)."""
+        return dict(self._single), dict(self._pairs)
+
+    def flags(self, log_odds: float) -> bool:
+        """True when the score reaches the threshold chosen at training time."""
+        return log_odds >= self.threshold
+
+
+DEFAULT = RiskNet(weights.BIAS, weights.WEIGHTS, weights.THRESHOLD, weights.LENGTH_WEIGHT)
+
+
+def probability(log_odds: float) -> float:
+    """The logistic of a log-odds score (clamped, so that it never overflows)."""
+    return 1.0 / (1.0 + math.exp(-max(-_CLAMP, min(_CLAMP, log_odds))))
 
 
 def risk(text: str) -> float:
-    """Probability-like score that the situation is not a guidance matter (0..1).
-
-    Equal to scoring `set(features(text))` against the weights, without building the strings.
-    """
-    words = [stem(w) for w in _WORD.findall(strip_slack_markup(text[:MAX_CHARS]).lower())]
-    single, pairs = _SINGLE.get, _PAIRS.get
-    total = weights.BIAS + sum(single(w, 0.0) for w in set(words))
-    total += sum(pairs(p, 0.0) for p in set(itertools.pairwise(words)))
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
+    """Probability-like score that the situation is not a guidance matter (0..1)."""
+    return probability(DEFAULT.log_odds(grams(text)))
 
 
 def is_risky(text: str) -> bool:
     """True when the model's score reaches the threshold chosen at training time."""
-    return risk(text) >= weights.THRESHOLD
+    return DEFAULT.flags(DEFAULT.log_odds(grams(text)))

@@ -68,6 +68,28 @@ def split(practice: Practice, quote: str, gloss: str) -> str:
     return f"“{quote}” points to {practice.value}: {gloss}."
 
 
+# What each practice is about, for a practice the learned net found (no lexicon gloss to use).
+_LEARNED_GLOSSES = {
+    Practice.COACHING: "a skill or habit of your own to work on, with practice and feedback",
+    Practice.MENTORING: "longer-run growth, with advice from someone who has been there",
+    Practice.CONSULTING: "a change to how a team or organisation works, with an expert's analysis",
+}
+
+
+def learned_gloss(practice: Practice) -> str:
+    """What a practice is about, in a few words."""
+    return _LEARNED_GLOSSES[practice]
+
+
+def learned_reason(practice: Practice, quotes: tuple[str, ...]) -> str:
+    """Why the learned net chose a practice: the user's words that weighed most, if any."""
+    about = f"{practice.value} ({learned_gloss(practice)})"
+    if not quotes:
+        return f"Situations worded like yours usually call for {about}."
+    said = " and ".join(f"“{q}”" for q in quotes)
+    return f"Situations worded like yours (you wrote {said}) usually call for {about}."
+
+
 def escalate_reason(topic: EscalateTopic, quote: str) -> str:
     """Explain kindly why this is not a coaching, mentoring or consulting matter."""
     return (

@@ -1,0 +1,61 @@
+"""Both learned nets scored in one pass: each feature of a text is looked up once.
+
+The escalate net (risk.py) and the practice net (practice_net.py) are keyed by the same stems
+and stem pairs. Searching one joint table instead of two halves the lookups, which are most of
+the nets' cost (their tables are too big to stay in the processor's cache).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import NamedTuple
+
+from bot.guidance import practice_net, risk
+from bot.guidance.practice_net import LABELS, PracticeNet
+from bot.guidance.risk import Grams, RiskNet
+
+_ZERO_PRACTICE = (0.0,) * len(LABELS)
+
+
+class Scores(NamedTuple):
+    """What the nets say about one text."""
+
+    danger: float
+    logits: list[float]
+
+
+class Nets:
+    """An escalate net and a practice net with one joint weight table."""
+
+    def __init__(self, danger: RiskNet, practice: PracticeNet) -> None:
+        """Join the two nets' tables: feature -> (escalate weight, one weight per label)."""
+        self.danger = danger
+        self.practice = practice
+        self._bias = (danger.bias, *practice.bias)
+        d_single, d_pairs = danger.tables()
+        p_single, p_pairs = practice.tables()
+        self._single = {
+            f: (d_single.get(f, 0.0), *p_single.get(f, _ZERO_PRACTICE))
+            for f in sorted(d_single.keys() | p_single.keys())
+        }
+        self._pairs = {
+            f: (d_pairs.get(f, 0.0), *p_pairs.get(f, _ZERO_PRACTICE))
+            for f in sorted(d_pairs.keys() | p_pairs.keys())
+        }
+
+    def score(self, g: Grams) -> Scores:
+        """Both nets' scores, equal to `danger.log_odds(g)` and `practice.logits(g)`."""
+        found = [
+            *filter(None, map(self._single.get, g.singles)),
+            *filter(None, map(self._pairs.get, g.pairs)),
+        ]
+        # The biases come first, as in the nets' own sums, so that the scores are equal to theirs.
+        sums = [sum(column, 0.0) for column in zip(self._bias, *found, strict=True)]
+        return Scores(sums[0] + self.danger.length_weight * math.log1p(len(g.words)), sums[1:])
+
+
+@functools.cache
+def default() -> Nets:
+    """The trained nets, joined once per process."""
+    return Nets(risk.DEFAULT, practice_net.DEFAULT)
