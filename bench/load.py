@@ -8,11 +8,18 @@ would) of W gunicorn workers each. Each setup gets a fresh database with 5,000 s
 check-ins were sent, so that clicks have something to answer. The traffic comes from a separate
 process: `--threads` threads, each with its own keep-alive connection, sending really signed
 requests at a shared pace of `--rate` a second (0: as fast as they can; a thread never has more
-than one request in flight, so the load is bounded). Slack is the fake Web API, in this process.
+than one request in flight, so the load is bounded). Slack is the fake Web API, in this process;
+its users.info knows every user (in Europe/Berlin), and each modal submission has its own view id,
+as in Slack.
 
 Mix: slash commands (guidance 35%, `goals` 10%, `help` 5%, `mentor` 5%: opens a modal), check-in
 answer clicks 15%, app_home_opened 15%, goal modal submissions 10%, mentor requests 5%.
 An error is anything but a 200, a connection error, or a 200 that apologises.
+
+Per setup it prints latencies overall and per request type, the CPU each part used per request
+(the bot's processes, this database's PostgreSQL backends, the fake Slack, the client) and how
+many PostgreSQL connections were opened while the load ran (backends that exited early are not in
+the CPU figure, so this count says whether it is complete).
 """
 
 from __future__ import annotations
@@ -58,6 +65,7 @@ PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.
 SECRET = "bench-load-secret"
 TEAM = "T0FAKE"
 SEEDED = 5_000
+ZONE = "Europe/Berlin"  # every user's zone in users.info (not UTC, so a fallback would show)
 SITUATIONS = (
     "I keep interrupting people in meetings and want to stop before my review",
     "I am a new manager and want someone experienced to learn from over the next year",
@@ -206,6 +214,72 @@ def stop_replicas(replicas: list[tuple[int, subprocess.Popen[bytes]]]) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+# CPU accounting ----------------------------------------------------------------------------------
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used, 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _pids(match: Any) -> list[int]:
+    """Pids of processes whose (pid, pgid, cmdline) satisfy match."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if match(int(entry.name), int(stat[2]), cmdline):
+            found.append(int(entry.name))
+    return found
+
+
+def cpu_snapshot(replica_pids: list[int], database: str) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of the bot's processes and of this database's PostgreSQL backends."""
+    groups = set(replica_pids)
+    bot = _pids(lambda _pid, pgid, _cmd: pgid in groups)
+    backends = _pids(lambda _pid, _pgid, cmd: cmd.startswith("postgres:") and database in cmd)
+    return {
+        "bot": {pid: _cpu_of(pid) for pid in bot},
+        "postgres": {pid: _cpu_of(pid) for pid in backends},
+    }
+
+
+def cpu_used(
+    before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
+) -> dict[str, float]:
+    """CPU seconds each group used between two snapshots (processes started since count whole)."""
+    return {
+        group: sum(cpu - before[group].get(pid, 0.0) for pid, cpu in after[group].items())
+        for group in after
+    }
+
+
+def pg_sessions(database: str) -> int:
+    """Sessions (connections) PostgreSQL has opened to the database so far."""
+    admin = create_engine(PG_URL)
+    with admin.connect() as conn:
+        count = conn.execute(
+            text("SELECT sessions FROM pg_stat_database WHERE datname = :d"), {"d": database}
+        ).scalar_one()
+    admin.dispose()
+    return int(count)
+
+
+def _own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 # the load (in its own process) -------------------------------------------------------------------
 @dataclass
 class Result:
@@ -266,8 +340,8 @@ class Requests:
             }
             return json.dumps(envelope).encode(), "application/json"
         if kind == "goal_modal":
-            return self._view(user, ids.GOAL_MODAL_VIEW, self._goal_values(n))
-        return self._view(user, ids.MENTOR_REQUEST_VIEW, _request_values())
+            return self._view(user, n, ids.GOAL_MODAL_VIEW, self._goal_values(n))
+        return self._view(user, n, ids.MENTOR_REQUEST_VIEW, _request_values())
 
     def _command(self, user: str, words: str) -> tuple[bytes, str]:
         fields = {
@@ -286,7 +360,7 @@ class Requests:
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return body, "application/x-www-form-urlencoded"
 
-    def _view(self, user: str, callback: str, values: dict[str, Any]) -> tuple[bytes, str]:
+    def _view(self, user: str, n: int, callback: str, values: dict[str, Any]) -> tuple[bytes, str]:
         return self._interactive(
             {
                 "type": "view_submission",
@@ -294,7 +368,8 @@ class Requests:
                 "user": {"id": user, "team_id": TEAM},
                 "trigger_id": "1.1",
                 "view": {
-                    "id": "V1",
+                    # every submission is a modal of its own (the bot stores a view id once)
+                    "id": f"V{self.thread:03d}{n:07d}",
                     "type": "modal",
                     "callback_id": callback,
                     "private_metadata": "",
@@ -393,13 +468,14 @@ def drive(
                     result.errors[f"{kind}: apology"] += 1
         conn.close()
 
+    cpu_at_start = _own_cpu()
     pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
     for thread in pool:
         thread.start()
     for thread in pool:
         thread.join()
     result.seconds = time.monotonic() - start
-    out.put((result.seconds, result.latencies, dict(result.errors)))
+    out.put((result.seconds, result.latencies, dict(result.errors), _own_cpu() - cpu_at_start))
 
 
 # reporting ---------------------------------------------------------------------------------------
@@ -411,7 +487,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def report(
-    name: str, seconds: float, latencies: dict[str, list[float]], errors: dict[str, int]
+    name: str,
+    seconds: float,
+    latencies: dict[str, list[float]],
+    errors: dict[str, int],
+    cpu: dict[str, float],
 ) -> None:
     every = [x for values in latencies.values() for x in values]
     total = len(every) + sum(errors.values())
@@ -422,11 +502,15 @@ def report(
         f" p50 {percentile(ms, 0.50):.1f} ms, p95 {percentile(ms, 0.95):.1f} ms,"
         f" p99 {percentile(ms, 0.99):.1f} ms, max {max(ms, default=0):.1f} ms; errors {failed}"
     )
+    per_request = "  ".join(
+        f"{group} {1000 * used / max(total, 1):.2f}" for group, used in cpu.items()
+    )
+    print(f"    CPU ms per request: {per_request}")
     for kind, values in latencies.items():
         kms = [x * 1000 for x in values]
         print(
             f"    {kind:<14} {len(values):>6}  p50 {percentile(kms, 0.5):6.1f} ms"
-            f"  p99 {percentile(kms, 0.99):6.1f} ms"
+            f"  p95 {percentile(kms, 0.95):6.1f} ms  p99 {percentile(kms, 0.99):6.1f} ms"
         )
     for what, count in sorted(errors.items()):
         print(f"    error {what}: {count}")
@@ -435,7 +519,7 @@ def report(
 def run_setup(spec: str, args: argparse.Namespace) -> None:
     replicas, workers = (int(x) for x in spec.lower().split("x"))
     name, url = fresh_database()
-    with FakeSlack() as fake, tempfile.TemporaryDirectory() as tmp:
+    with FakeSlack(everyone_tz=ZONE) as fake, tempfile.TemporaryDirectory() as tmp:
         running = start_replicas(replicas, workers, fake, url, Path(tmp))
         try:
             ctx = multiprocessing.get_context("spawn")
@@ -451,14 +535,23 @@ def run_setup(spec: str, args: argparse.Namespace) -> None:
                     out,
                 ),
             )
+            pids = [p.pid for _, p in running]
+            sessions = pg_sessions(name)
+            before = cpu_snapshot(pids, name)
+            own_before = _own_cpu()
             driver.start()
-            seconds, latencies, errors = out.get(timeout=args.seconds + 120)
+            seconds, latencies, errors, client_cpu = out.get(timeout=args.seconds + 120)
+            cpu = cpu_used(before, cpu_snapshot(pids, name))
+            cpu["fake Slack"] = _own_cpu() - own_before
+            cpu["client"] = client_cpu
+            sessions = pg_sessions(name) - sessions
             driver.join()
         finally:
             stop_replicas(running)
     drop_database(name)
     label = f"{replicas} replica(s) x {workers} worker(s)"
-    report(label, seconds, latencies, errors)
+    report(label, seconds, latencies, errors, cpu)
+    print(f"    PostgreSQL connections opened during the run: {sessions}")
 
 
 def main() -> int:

@@ -97,9 +97,13 @@ class FakeSlack:
         *,
         token_prefix: str = "xoxb-",  # noqa: S107
         team_id: str = "T0FAKE",
+        everyone_tz: str | None = None,
     ) -> None:
+        """`everyone_tz`: users.info knows every user id (in that zone), as a real workspace
+        knows everyone who can click; by default only users given to add_user are known."""
         self.team_id = team_id
         self.token_prefix = token_prefix
+        self.everyone_tz = everyone_tz
         self._lock = threading.Lock()
         self._state = _State()
         self._ts = itertools.count(1)
@@ -322,8 +326,22 @@ class FakeSlack:
         }
 
     def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(args["user"])
         with self._lock:
-            user = self._state.users.get(str(args["user"]))
+            user = self._state.users.get(user_id)
+        if user is None and self.everyone_tz is not None:
+            user = {
+                "id": user_id,
+                "team_id": self.team_id,
+                "name": user_id.lower(),
+                "real_name": user_id,
+                "tz": self.everyone_tz,
+                "tz_offset": 0,
+                "is_bot": False,
+                "deleted": False,
+                "is_admin": False,
+                "is_owner": False,
+            }
         if user is None:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": dict(user)}
