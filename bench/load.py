@@ -52,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
 
 from bot.goals import GoalStatus  # noqa: E402
 from handlers import ids  # noqa: E402
@@ -273,6 +274,28 @@ def pg_sessions(database: str) -> int:
         ).scalar_one()
     admin.dispose()
     return int(count)
+
+
+class PeakConnections(threading.Thread):
+    """Samples how many connections the database has open, twice a second, keeping the peak."""
+
+    def __init__(self, database: str) -> None:
+        super().__init__(daemon=True)
+        self.database = database
+        self.peak = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        admin = create_engine(PG_URL, poolclass=NullPool)
+        query = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"
+        )
+        while not self.done.wait(0.5):
+            with admin.connect() as conn:
+                self.peak = max(
+                    self.peak, int(conn.execute(query, {"d": self.database}).scalar_one())
+                )
+        admin.dispose()
 
 
 def _own_cpu() -> float:
@@ -539,8 +562,11 @@ def run_setup(spec: str, args: argparse.Namespace) -> None:
             sessions = pg_sessions(name)
             before = cpu_snapshot(pids, name)
             own_before = _own_cpu()
+            peak = PeakConnections(name)
+            peak.start()
             driver.start()
             seconds, latencies, errors, client_cpu = out.get(timeout=args.seconds + 120)
+            peak.done.set()
             cpu = cpu_used(before, cpu_snapshot(pids, name))
             cpu["fake Slack"] = _own_cpu() - own_before
             cpu["client"] = client_cpu
@@ -551,7 +577,10 @@ def run_setup(spec: str, args: argparse.Namespace) -> None:
     drop_database(name)
     label = f"{replicas} replica(s) x {workers} worker(s)"
     report(label, seconds, latencies, errors, cpu)
-    print(f"    PostgreSQL connections opened during the run: {sessions}")
+    print(
+        f"    PostgreSQL connections: {sessions} opened during the run, at most {peak.peak}"
+        " open at once"
+    )
 
 
 def main() -> int:

@@ -125,9 +125,7 @@ class AckWaitingExecutor(Executor):
         self._inner = inner
         self._ack_wait_s = ack_wait_s
 
-    def submit(
-        self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
-    ) -> Future[_T]:
+    def submit(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
         ack = getattr(_dispatching, "ack", None)
         _dispatching.ack = None
         future = self._inner.submit(fn, *args, **kwargs)
