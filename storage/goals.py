@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from hashlib import blake2b
 from typing import Any
@@ -362,6 +362,11 @@ def to_checkin(row: CheckinRow) -> Checkin:
 
 
 # goals -----------------------------------------------------------------------------------------
+# tz_checked_at of a goal whose zone Slack has not confirmed yet: stale at once, so the
+# dispatcher's zone refresh asks Slack again before the first check-in is due.
+ZONE_UNCONFIRMED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def create_goal(
     session: Session,
     *,
@@ -371,8 +376,12 @@ def create_goal(
     tz_name: str | None,
     now: datetime,
     limits: GoalLimits,
+    zone_confirmed: bool = True,
 ) -> Goal:
-    """Store a new active goal and schedule its first check-in."""
+    """Store a new active goal and schedule its first check-in.
+
+    `zone_confirmed=False`: the zone is a stand-in until Slack is asked (see confirm_zone).
+    """
     zone = resolve_zone(tz_name, limits.fallback_tz)
     row = GoalRow(
         team_id=team_id,
@@ -386,7 +395,7 @@ def create_goal(
         local_time=spec.local_time,
         anchor=first_checkin_date(spec.weekday, local_date(now, zone.zone)),
         tz_name=zone.zone.key,
-        tz_checked_at=now,
+        tz_checked_at=now if zone_confirmed else ZONE_UNCONFIRMED,
         status=GoalStatus.ACTIVE.value,
         needs_attention=False,
         created_at=now,
@@ -482,6 +491,40 @@ def change_zone(
     if row.status == GoalStatus.ACTIVE.value:
         resync(session, row, now, limits)
     return True
+
+
+def confirm_zone(
+    session: Session,
+    goal_id: int,
+    tz_name: str | None,
+    *,
+    created_at: datetime,
+    now: datetime,
+    limits: GoalLimits,
+) -> Goal | None:
+    """The zone Slack reports for a goal stored with a stand-in zone moments ago.
+
+    While nothing has been sent, the goal is set up as if the zone had been known when it was
+    created (its anchor is the first chosen weekday after that day in this zone); after a send it
+    is an ordinary change of zone. None when the goal is gone.
+    """
+    row = session.get(GoalRow, goal_id, with_for_update=True)
+    if row is None:
+        return None
+    zone = resolve_zone(tz_name, limits.fallback_tz)
+    if row.last_sent_period is not None:
+        change_zone(session, goal_id, tz_name, now, limits)
+        return to_goal(row)
+    row.tz_checked_at = now
+    if zone.fell_back or zone.zone.key == row.tz_name:
+        return to_goal(row)
+    row.tz_name = zone.zone.key
+    row.anchor = first_checkin_date(_WEEKDAYS[row.weekday], local_date(created_at, zone.zone))
+    row.updated_at = now
+    session.flush()
+    if row.status == GoalStatus.ACTIVE.value:
+        resync(session, row, created_at, limits)
+    return to_goal(row)
 
 
 def pause_goal(session: Session, goal_id: int, reason: PauseReason, now: datetime) -> bool:
