@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    bindparam,
     case,
     delete,
     func,
@@ -736,6 +737,9 @@ def insert_pending(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """
     if not rows:
         return
+    if len(rows) == 1:  # a goal created, edited or re-timed: the statement compiled once
+        session.execute(_INSERT_ONE_PENDING, dict(rows[0]))
+        return
     table = CheckinRow.__table__
     assert isinstance(table, Table)
     insert = dialect_insert(session)(table)
@@ -751,6 +755,15 @@ def insert_pending(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     session.execute(
         insert.from_select(list(_PENDING_COLUMNS), source).on_conflict_do_nothing(**conflict)
     )
+
+
+# One pending row, written out: SQLAlchemy compiles its INSERT ... ON CONFLICT constructs anew on
+# every execution (~2 ms of CPU here); this text is compiled once. Same SQL on both databases.
+_INSERT_ONE_PENDING = text(
+    "INSERT INTO goal_checkins (goal_id, team_id, user_id, kind, period, status, due_at, attempts)"
+    " VALUES (:goal_id, :team_id, :user_id, :kind, :period, :status, :due_at, :attempts)"
+    " ON CONFLICT (goal_id, kind, period) DO NOTHING"
+).bindparams(bindparam("period", type_=Date()), bindparam("due_at", type_=UTCDateTime()))
 
 
 def dialect_insert(session: Session) -> Any:
