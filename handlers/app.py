@@ -25,6 +25,7 @@ from handlers.dedupe import EventDedupe
 from handlers.deps import Deps
 from handlers.mentoring import listeners as mentoring
 from handlers.router import CommandRouter
+from handlers.slack_client import KeepAliveWebClient
 
 log = logging.getLogger("handlers.requests")
 
@@ -39,15 +40,22 @@ _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
 
-def make_client(settings: Settings, *, retry_rate_limits: bool = True) -> WebClient:
-    """A Web API client for the configured Slack API URL, retrying what is safe to retry."""
+def make_client(
+    settings: Settings, *, retry_rate_limits: bool = True, keep_alive: bool = True
+) -> WebClient:
+    """A Web API client for the configured Slack API URL, retrying what is safe to retry.
+
+    `keep_alive`: reuse each thread's connection between calls (KeepAliveWebClient); a call
+    sent on a connection the server had just closed is sent again on a new one, as the
+    connection-error retry handler of this client would.
+    """
     handlers: list[Any] = [
         ConnectionErrorRetryHandler(),
         ServerErrorRetryHandler(max_retry_count=2),
     ]
     if retry_rate_limits:
         handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
-    return WebClient(
+    return (KeepAliveWebClient if keep_alive else WebClient)(
         token=settings.slack_bot_token.reveal() or None,
         base_url=settings.slack_api_url,
         retry_handlers=handlers,
