@@ -790,27 +790,36 @@ def _answered_status() -> Any:
 def record_answer(
     session: Session, checkin_id: int, user_id: str, answer: CheckinAnswer, now: datetime
 ) -> AnswerResult:
-    """Record the person's answer to a check-in exactly once (compare-and-set on answered_at)."""
-    checkin = session.get(CheckinRow, checkin_id)
-    goal = session.get(GoalRow, checkin.goal_id) if checkin else None
-    if checkin is None or goal is None or checkin.user_id != user_id:
+    """Record the person's answer to a check-in exactly once (compare-and-set on answered_at).
+
+    Two statements when it is recorded: the check-in with its goal, then the compare-and-set
+    update returning the row as stored (a third when the goal's "needs attention" is cleared).
+    """
+    found = session.execute(
+        select(CheckinRow, GoalRow)
+        .join(GoalRow, GoalRow.id == CheckinRow.goal_id)
+        .where(CheckinRow.id == checkin_id)
+    ).one_or_none()
+    if found is None or found[0].user_id != user_id:
         return AnswerResult(AnswerVerdict.GOAL_CLOSED, None, None)
+    checkin, goal = found
     verdict = judge_answer(GoalStatus(goal.status), checkin.answered_at is not None)
     if verdict is not AnswerVerdict.RECORD:
         return AnswerResult(verdict, to_goal(goal), to_checkin(checkin))
-    changed = session.execute(
+    stored = session.scalars(
         update(CheckinRow)
         .where(CheckinRow.id == checkin_id, CheckinRow.answered_at.is_(None))
         .values(answer=answer.value, answered_at=now, status=_answered_status())
-    )
-    if _rowcount(changed) == 0:
+        .returning(CheckinRow),
+        execution_options={"populate_existing": True},
+    ).one_or_none()
+    if stored is None:
         return AnswerResult(AnswerVerdict.ALREADY_ANSWERED, to_goal(goal), to_checkin(checkin))
     if goal.needs_attention:
         goal.needs_attention = False
         goal.updated_at = now
-    session.flush()
-    session.refresh(checkin)
-    return AnswerResult(AnswerVerdict.RECORD, to_goal(goal), to_checkin(checkin))
+        session.flush()
+    return AnswerResult(AnswerVerdict.RECORD, to_goal(goal), to_checkin(stored))
 
 
 def add_note(session: Session, checkin_id: int, user_id: str, note: str, now: datetime) -> bool:
