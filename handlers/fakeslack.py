@@ -98,12 +98,19 @@ class FakeSlack:
         token_prefix: str = "xoxb-",  # noqa: S107
         team_id: str = "T0FAKE",
         everyone_tz: str | None = None,
+        record: bool = True,
     ) -> None:
         """`everyone_tz`: users.info knows every user id (in that zone), as a real workspace
-        knows everyone who can click; by default only users given to add_user are known."""
+        knows everyone who can click; by default only users given to add_user are known.
+
+        `record=False` (a benchmark): calls, views and response_url posts are answered but not
+        kept, so a long run does not pile up memory (messages are still kept: the bot reads its
+        DMs back with conversations.history).
+        """
         self.team_id = team_id
         self.token_prefix = token_prefix
         self.everyone_tz = everyone_tz
+        self.record = record
         self._lock = threading.Lock()
         self._state = _State()
         self._ts = itertools.count(1)
@@ -254,6 +261,8 @@ class FakeSlack:
         return None
 
     def _record(self, method: str, args: dict[str, Any], status: int, error: str | None) -> None:
+        if not self.record:
+            return
         with self._lock:
             self._state.calls.append(Call(method, args, time.time(), status, error))
 
@@ -407,8 +416,9 @@ class FakeSlack:
         view = _json_arg(args.get("view")) or {}
         view_id = view_id or str(args.get("view_id") or "") or f"V{next(self._ts):08d}"
         stored = {**view, "id": view_id, "team_id": self.team_id}
-        with self._lock:
-            self._state.views[view_id] = stored
+        if self.record:
+            with self._lock:
+                self._state.views[view_id] = stored
         return {"ok": True, "view": stored}
 
     def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -452,6 +462,8 @@ class FakeSlack:
             self._state.uploads[file_id] = data
 
     def _store_response(self, key: str, body: dict[str, Any]) -> None:
+        if not self.record:
+            return
         with self._lock:
             self._state.responses.append({"key": key, **body})
 
