@@ -147,10 +147,15 @@ class AckWaitingExecutor(Executor):
 
 
 class InjectDeps(Middleware):
-    """Put the deps in every request's context and log one line per request."""
+    """Put the deps in every request's context and log one line per request.
 
-    def __init__(self, deps: Deps) -> None:
+    Bolt gives each request a new WebClient of its own; with a KeepAliveWebClient for the app,
+    the request's client is its sibling instead, so listeners reuse the open connections.
+    """
+
+    def __init__(self, deps: Deps, client: WebClient | None = None) -> None:
         self._deps = deps
+        self._client = client if isinstance(client, KeepAliveWebClient) else None
 
     def process(
         self,
@@ -160,6 +165,10 @@ class InjectDeps(Middleware):
         next: Callable[[], BoltResponse],
     ) -> BoltResponse | None:
         req.context["deps"] = self._deps
+        if self._client is not None:
+            req.context["client"] = self._client.sibling(
+                token=req.context.token or self._client.token, team_id=req.context.team_id
+            )
         ack = KeptAck()
         req.context["ack"] = ack
         dispatching(ack)  # for AckWaitingExecutor.submit, in this same thread
@@ -249,7 +258,7 @@ def build_app(
         ),
     )
 
-    app.use(InjectDeps(deps))
+    app.use(InjectDeps(deps, app.client))
     app.use(EventDedupe(deps))
 
     @app.error

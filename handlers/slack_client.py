@@ -53,6 +53,28 @@ class KeepAliveWebClient(WebClient):
         self._lock = threading.Lock()
         # The idle connections are closed when the client goes away (or on close()).
         self._finalizer = weakref.finalize(self, _close_all, self._idle, self._lock)
+        self._owner: KeepAliveWebClient | None = None
+
+    def sibling(self, *, token: str | None, team_id: str | None) -> KeepAliveWebClient:
+        """A client for one request (as Bolt makes one per request) sharing these connections.
+
+        The connections stay this client's: they are closed with it, not with the sibling.
+        """
+        other = KeepAliveWebClient(
+            token=token,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            ssl=self.ssl,
+            proxy=self.proxy,
+            headers=self.headers,
+            team_id=team_id,
+            logger=self.logger,
+            retry_handlers=list(self.retry_handlers),
+        )
+        other._finalizer.detach()
+        other._idle, other._lock = self._idle, self._lock
+        other._owner = self  # keeps the connections' owner alive while a request runs
+        return other
 
     def close(self) -> None:
         """Close the idle connections (calls made afterwards open new ones)."""

@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from handlers import slack_client
 from handlers.fakeslack import FakeSlack
 from handlers.slack_client import KeepAliveWebClient
+from tests.conftest import RunningBot
 
 
 class CountingServer:
@@ -171,3 +172,17 @@ def test_an_unreachable_slack_is_a_url_error() -> None:
     client = _client("http://127.0.0.1:9/api/", retry_handlers=[])
     with pytest.raises(URLError):
         client.api_call("auth.test")
+
+
+def test_listeners_reuse_the_apps_connections(bot: RunningBot) -> None:
+    """Bolt makes a client per request; ours is a sibling sharing the app's open connections."""
+    app_client = bot.app.client
+    assert isinstance(app_client, KeepAliveWebClient)
+    bot.slack.add_user("U0ALICE")
+    for n in range(1, 4):
+        assert bot.http.command("U0ALICE", "goal").status == 200
+        # The listener opens the modal, then asks for the zone (its last call).
+        assert bot.slack.wait_for(lambda s, n=n: len(s.ok_calls("users.info")) == n)
+    assert bot.slack.wait_for(lambda _: bool(app_client._idle))
+    # The listener threads' connections are back in the app's store, open for the next call.
+    assert all(conn.sock is not None for conn, _ in app_client._idle.values())
