@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -121,7 +122,7 @@ class FakeSlack:
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> FakeSlack:
         """Listen on 127.0.0.1, on a free port."""
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        server = _Server(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="fake-slack", daemon=True)
@@ -475,6 +476,15 @@ class FakeSlack:
     def iter_calls(self) -> Iterator[Call]:
         """All recorded calls, oldest first."""
         yield from self.calls()
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-answer (a killed replica's kept-alive connection) is not
+        worth a traceback; anything else is printed as usual."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _absent(value: Any) -> bool:
