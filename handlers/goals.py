@@ -324,9 +324,7 @@ def _confirm(  # noqa: PLR0917
     channel = str(response.get("channel") or "")
     if channel:
         with deps.sessions.begin() as session:
-            row = session.get(repo.GoalRow, goal.id)
-            if row is not None and not row.dm_channel:
-                row.dm_channel = channel
+            repo.remember_dm_channel(session, goal.id, channel)
     if spec.coach_id and not edited:
         client.chat_postMessage(
             channel=spec.coach_id,

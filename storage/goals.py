@@ -32,6 +32,7 @@ from sqlalchemy import (
     delete,
     func,
     literal_column,
+    or_,
     select,
     text,
     update,
@@ -526,6 +527,15 @@ def confirm_zone(
     if row.status == GoalStatus.ACTIVE.value:
         resync(session, row, created_at, limits)
     return to_goal(row)
+
+
+def remember_dm_channel(session: Session, goal_id: int, channel: str) -> None:
+    """Store the goal's DM channel unless one is stored already (one UPDATE)."""
+    session.execute(
+        update(GoalRow)
+        .where(GoalRow.id == goal_id, or_(GoalRow.dm_channel.is_(None), GoalRow.dm_channel == ""))
+        .values(dm_channel=channel)
+    )
 
 
 def pause_goal(session: Session, goal_id: int, reason: PauseReason, now: datetime) -> bool:
