@@ -8,16 +8,26 @@ would) of W gunicorn workers each. Each setup gets a fresh database with 5,000 s
 check-ins were sent, so that clicks have something to answer. The traffic comes from a separate
 process: `--threads` threads, each with its own keep-alive connection, sending really signed
 requests at a shared pace of `--rate` a second (0: as fast as they can; a thread never has more
-than one request in flight, so the load is bounded). Slack is the fake Web API, in this process.
+than one request in flight, so the load is bounded). With a pace, every request is built and
+signed before the clock starts (a run of up to four minutes stays inside Slack's five), so the
+client spends its CPU during the run on sending and reading only. Slack is the fake Web API, in
+this process; its users.info knows every user (in Europe/Berlin), and each modal submission has
+its own view id, as in Slack.
 
 Mix: slash commands (guidance 35%, `goals` 10%, `help` 5%, `mentor` 5%: opens a modal), check-in
 answer clicks 15%, app_home_opened 15%, goal modal submissions 10%, mentor requests 5%.
 An error is anything but a 200, a connection error, or a 200 that apologises.
+
+Per setup it prints latencies overall and per request type, the CPU each part used per request
+(the bot's processes, this database's PostgreSQL backends, the fake Slack, the client) and how
+many PostgreSQL connections were opened while the load ran (backends that exited early are not in
+the CPU figure, so this count says whether it is complete).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import hashlib
 import hmac
 import http.client
@@ -27,6 +37,7 @@ import multiprocessing
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -45,6 +56,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
 
 from bot.goals import GoalStatus  # noqa: E402
 from handlers import ids  # noqa: E402
@@ -58,6 +70,7 @@ PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.
 SECRET = "bench-load-secret"
 TEAM = "T0FAKE"
 SEEDED = 5_000
+ZONE = "Europe/Berlin"  # every user's zone in users.info (not UTC, so a fallback would show)
 SITUATIONS = (
     "I keep interrupting people in meetings and want to stop before my review",
     "I am a new manager and want someone experienced to learn from over the next year",
@@ -206,6 +219,94 @@ def stop_replicas(replicas: list[tuple[int, subprocess.Popen[bytes]]]) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+# CPU accounting ----------------------------------------------------------------------------------
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used, 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _pids(match: Any) -> list[int]:
+    """Pids of processes whose (pid, pgid, cmdline) satisfy match."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if match(int(entry.name), int(stat[2]), cmdline):
+            found.append(int(entry.name))
+    return found
+
+
+def cpu_snapshot(replica_pids: list[int], database: str) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of the bot's processes and of this database's PostgreSQL backends."""
+    groups = set(replica_pids)
+    bot = _pids(lambda _pid, pgid, _cmd: pgid in groups)
+    backends = _pids(lambda _pid, _pgid, cmd: cmd.startswith("postgres:") and database in cmd)
+    return {
+        "bot": {pid: _cpu_of(pid) for pid in bot},
+        "postgres": {pid: _cpu_of(pid) for pid in backends},
+    }
+
+
+def cpu_used(
+    before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
+) -> dict[str, float]:
+    """CPU seconds each group used between two snapshots (processes started since count whole)."""
+    return {
+        group: sum(cpu - before[group].get(pid, 0.0) for pid, cpu in after[group].items())
+        for group in after
+    }
+
+
+def pg_sessions(database: str) -> int:
+    """Sessions (connections) PostgreSQL has opened to the database so far."""
+    admin = create_engine(PG_URL)
+    with admin.connect() as conn:
+        count = conn.execute(
+            text("SELECT sessions FROM pg_stat_database WHERE datname = :d"), {"d": database}
+        ).scalar_one()
+    admin.dispose()
+    return int(count)
+
+
+class PeakConnections(threading.Thread):
+    """Samples how many connections the database has open, twice a second, keeping the peak."""
+
+    def __init__(self, database: str) -> None:
+        super().__init__(daemon=True)
+        self.database = database
+        self.peak = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        admin = create_engine(PG_URL, poolclass=NullPool)
+        query = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"
+        )
+        while not self.done.wait(0.5):
+            with admin.connect() as conn:
+                self.peak = max(
+                    self.peak, int(conn.execute(query, {"d": self.database}).scalar_one())
+                )
+        admin.dispose()
+
+
+def _own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 # the load (in its own process) -------------------------------------------------------------------
 @dataclass
 class Result:
@@ -266,8 +367,8 @@ class Requests:
             }
             return json.dumps(envelope).encode(), "application/json"
         if kind == "goal_modal":
-            return self._view(user, ids.GOAL_MODAL_VIEW, self._goal_values(n))
-        return self._view(user, ids.MENTOR_REQUEST_VIEW, _request_values())
+            return self._view(user, n, ids.GOAL_MODAL_VIEW, self._goal_values(n))
+        return self._view(user, n, ids.MENTOR_REQUEST_VIEW, _request_values())
 
     def _command(self, user: str, words: str) -> tuple[bytes, str]:
         fields = {
@@ -286,7 +387,7 @@ class Requests:
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return body, "application/x-www-form-urlencoded"
 
-    def _view(self, user: str, callback: str, values: dict[str, Any]) -> tuple[bytes, str]:
+    def _view(self, user: str, n: int, callback: str, values: dict[str, Any]) -> tuple[bytes, str]:
         return self._interactive(
             {
                 "type": "view_submission",
@@ -294,7 +395,8 @@ class Requests:
                 "user": {"id": user, "team_id": TEAM},
                 "trigger_id": "1.1",
                 "view": {
-                    "id": "V1",
+                    # every submission is a modal of its own (the bot stores a view id once)
+                    "id": f"V{self.thread:03d}{n:07d}",
                     "type": "modal",
                     "callback_id": callback,
                     "private_metadata": "",
@@ -336,14 +438,98 @@ def _apologised(body: bytes) -> bool:
     return SORRY.encode() in body or SORRY_MODAL.encode() in body
 
 
+# Requests are built and signed before the clock starts when the whole run fits well inside
+# Slack's five minutes for a timestamp; a longer run signs each request as it sends it.
+PRESIGN_WITHIN_S = 240.0
+
+
+def _raw_request(body: bytes, content_type: str) -> bytes:
+    """One signed POST /slack/events as the bytes on the wire (HTTP/1.1, keep-alive)."""
+    stamp = str(int(time.time()))
+    base = b"v0:" + stamp.encode() + b":" + body
+    signature = "v0=" + hmac.new(SECRET.encode(), base, hashlib.sha256).hexdigest()
+    head = (
+        "POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+        f"X-Slack-Request-Timestamp: {stamp}\r\nX-Slack-Signature: {signature}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+class _Connection:
+    """A minimal keep-alive HTTP/1.1 client: send the prepared bytes, read one answer.
+
+    http.client parses every answer's headers with the email package; the server's answers
+    need only the status, Content-Length and Connection, so this costs the load process far less.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.sock: socket.socket | None = None
+        self.reader: Any = None
+
+    def exchange(self, raw: bytes) -> tuple[int, bytes]:
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.reader = self.sock.makefile("rb")
+        self.sock.sendall(raw)
+        status_line = self.reader.readline(65537)
+        if not status_line:
+            raise ConnectionError("connection closed before an answer")
+        status = int(status_line.split(b" ", 2)[1])
+        length, close = 0, False
+        while (line := self.reader.readline(65537)) not in (b"\r\n", b"\n", b""):
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"connection" and value.strip().lower() == b"close":
+                close = True
+        body = self.reader.read(length) if length else b""
+        if close:
+            self.close()
+        return status, body
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.reader.close()
+            self.sock.close()
+        self.sock = self.reader = None
+
+
 def drive(
     ports: list[int], response_url: str, seconds: float, rate: float, threads: int, out: Any
 ) -> None:
-    """The load process: `threads` keep-alive connections at a shared pace, for `seconds`."""
+    """The load process: `threads` keep-alive connections at a shared pace, for `seconds`.
+
+    The kinds follow MIX (one seeded draw per request); with a pace, the requests are built and
+    signed before the clock starts (see PRESIGN_WITHIN_S), so the client's own CPU during the
+    run is little more than sending and reading.
+    """
     kinds = [k for k, _ in MIX]
     weights = [w for _, w in MIX]
     lock = threading.Lock()
     result = Result(latencies={k: [] for k in kinds})
+    rng = random.Random(7)
+    requests = Requests(rng, 0, response_url)
+
+    def build() -> tuple[str, bytes]:
+        kind = rng.choices(kinds, weights)[0]
+        return kind, _raw_request(*requests.build(kind))
+
+    total = int(rate * seconds) if rate > 0 else 0
+    ready: collections.deque[tuple[str, bytes]] = collections.deque()
+    if total > 0 and seconds <= PRESIGN_WITHIN_S:
+        ready.extend(build() for _ in range(total))
+
+    def take() -> tuple[str, bytes]:
+        try:
+            return ready.popleft()
+        except IndexError:
+            with lock:
+                return build()
+
     start = time.monotonic() + 0.5
     deadline = start + seconds
     tick = itertools.count()
@@ -356,31 +542,15 @@ def drive(
         return at if at < deadline else None
 
     def worker(index: int) -> None:
-        rng = random.Random(index)
-        requests = Requests(rng, index, response_url)
-        port = ports[index % len(ports)]
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn = _Connection(ports[index % len(ports)])
         while (slot := next_slot()) is not None:
             time.sleep(max(0.0, slot - time.monotonic()))
-            kind = rng.choices(kinds, weights)[0]
-            body, content_type = requests.build(kind)
-            stamp = str(int(time.time()))
-            base = b"v0:" + stamp.encode() + b":" + body
-            signature = "v0=" + hmac.new(SECRET.encode(), base, hashlib.sha256).hexdigest()
-            headers = {
-                "Content-Type": content_type,
-                "X-Slack-Request-Timestamp": stamp,
-                "X-Slack-Signature": signature,
-            }
+            kind, raw = take()
             began = time.perf_counter()
             try:
-                conn.request("POST", "/slack/events", body=body, headers=headers)
-                response = conn.getresponse()
-                data = response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException) as err:
+                status, data = conn.exchange(raw)
+            except (OSError, ValueError, IndexError) as err:
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 with lock:
                     result.errors[f"{kind}: {type(err).__name__}"] += 1
                 continue
@@ -393,13 +563,14 @@ def drive(
                     result.errors[f"{kind}: apology"] += 1
         conn.close()
 
+    cpu_at_start = _own_cpu()
     pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
     for thread in pool:
         thread.start()
     for thread in pool:
         thread.join()
     result.seconds = time.monotonic() - start
-    out.put((result.seconds, result.latencies, dict(result.errors)))
+    out.put((result.seconds, result.latencies, dict(result.errors), _own_cpu() - cpu_at_start))
 
 
 # reporting ---------------------------------------------------------------------------------------
@@ -411,7 +582,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def report(
-    name: str, seconds: float, latencies: dict[str, list[float]], errors: dict[str, int]
+    name: str,
+    seconds: float,
+    latencies: dict[str, list[float]],
+    errors: dict[str, int],
+    cpu: dict[str, float],
 ) -> None:
     every = [x for values in latencies.values() for x in values]
     total = len(every) + sum(errors.values())
@@ -422,11 +597,15 @@ def report(
         f" p50 {percentile(ms, 0.50):.1f} ms, p95 {percentile(ms, 0.95):.1f} ms,"
         f" p99 {percentile(ms, 0.99):.1f} ms, max {max(ms, default=0):.1f} ms; errors {failed}"
     )
+    per_request = "  ".join(
+        f"{group} {1000 * used / max(total, 1):.2f}" for group, used in cpu.items()
+    )
+    print(f"    CPU ms per request: {per_request}")
     for kind, values in latencies.items():
         kms = [x * 1000 for x in values]
         print(
             f"    {kind:<14} {len(values):>6}  p50 {percentile(kms, 0.5):6.1f} ms"
-            f"  p99 {percentile(kms, 0.99):6.1f} ms"
+            f"  p95 {percentile(kms, 0.95):6.1f} ms  p99 {percentile(kms, 0.99):6.1f} ms"
         )
     for what, count in sorted(errors.items()):
         print(f"    error {what}: {count}")
@@ -435,7 +614,7 @@ def report(
 def run_setup(spec: str, args: argparse.Namespace) -> None:
     replicas, workers = (int(x) for x in spec.lower().split("x"))
     name, url = fresh_database()
-    with FakeSlack() as fake, tempfile.TemporaryDirectory() as tmp:
+    with FakeSlack(everyone_tz=ZONE, record=False) as fake, tempfile.TemporaryDirectory() as tmp:
         running = start_replicas(replicas, workers, fake, url, Path(tmp))
         try:
             ctx = multiprocessing.get_context("spawn")
@@ -451,14 +630,29 @@ def run_setup(spec: str, args: argparse.Namespace) -> None:
                     out,
                 ),
             )
+            pids = [p.pid for _, p in running]
+            sessions = pg_sessions(name)
+            before = cpu_snapshot(pids, name)
+            own_before = _own_cpu()
+            peak = PeakConnections(name)
+            peak.start()
             driver.start()
-            seconds, latencies, errors = out.get(timeout=args.seconds + 120)
+            seconds, latencies, errors, client_cpu = out.get(timeout=args.seconds + 120)
+            peak.done.set()
+            cpu = cpu_used(before, cpu_snapshot(pids, name))
+            cpu["fake Slack"] = _own_cpu() - own_before
+            cpu["client"] = client_cpu
+            sessions = pg_sessions(name) - sessions
             driver.join()
         finally:
             stop_replicas(running)
     drop_database(name)
     label = f"{replicas} replica(s) x {workers} worker(s)"
-    report(label, seconds, latencies, errors)
+    report(label, seconds, latencies, errors, cpu)
+    print(
+        f"    PostgreSQL connections: {sessions} opened during the run, at most {peak.peak}"
+        " open at once"
+    )
 
 
 def main() -> int:

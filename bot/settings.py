@@ -92,6 +92,7 @@ class Settings:
     slack_app_token: Secret = field(default_factory=lambda: Secret(""))
     slack_signing_secret: Secret = field(default_factory=lambda: Secret(""))
     database_url: str = DEFAULT_DATABASE_URL
+    database_pool_size: int = 10
     log_level: str = "INFO"
     admin_user_ids: frozenset[str] = frozenset()
     slack_api_url: str = DEFAULT_SLACK_API_URL
@@ -132,6 +133,7 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
         slack_app_token=_token(env, "SLACK_APP_TOKEN", "xapp-"),
         slack_signing_secret=Secret(_get(env, "SLACK_SIGNING_SECRET")),
         database_url=_database_url(env),
+        database_pool_size=int_setting(env, "DATABASE_POOL_SIZE", 10, 1, 100),
         log_level=_log_level(env),
         admin_user_ids=_user_ids(env, "ADMIN_USER_IDS"),
         slack_api_url=_api_url(env),

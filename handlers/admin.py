@@ -17,7 +17,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
-    HeaderBlock,
     InputBlock,
     MarkdownTextObject,
     PlainTextInputElement,
@@ -32,6 +31,7 @@ from bot.resources import Resource
 from bot.settings import SettingsError
 from handlers import ids, live
 from handlers.admins import REFUSAL, is_admin
+from handlers.blocks import header
 from handlers.deps import Deps
 from handlers.home import refresh_home
 from handlers.home_blocks import admin_blocks
@@ -105,11 +105,11 @@ def upload_to_dm(
 
 
 # what admins get -------------------------------------------------------------------------------
-def report_blocks(deps: Deps, team_id: str) -> list[Block]:
+def report_blocks(deps: Deps, team_id: str) -> list[dict[str, Any]]:
     """Programme health in counts, with the admin buttons."""
     with deps.sessions.begin() as session:
         report = load_report(session, team_id, deps.clock())
-    return [HeaderBlock(text="Programme health"), *admin_blocks(report)]
+    return [header("Programme health", emoji=True), *admin_blocks(report)]
 
 
 def send_chart(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
@@ -411,7 +411,7 @@ def admin_command(call: CommandCall) -> None:
         call.ack(
             response_type="ephemeral",
             text="Programme health",
-            blocks=[b.to_dict() for b in blocks],
+            blocks=blocks,
         )
     elif word == "topics":
         call.ack()

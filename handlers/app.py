@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import Any
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any, ParamSpec, TypeVar
 
 from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
@@ -24,6 +25,7 @@ from handlers.dedupe import EventDedupe
 from handlers.deps import Deps
 from handlers.mentoring import listeners as mentoring
 from handlers.router import CommandRouter
+from handlers.slack_client import KeepAliveWebClient
 
 log = logging.getLogger("handlers.requests")
 
@@ -31,17 +33,29 @@ log = logging.getLogger("handlers.requests")
 # ack does not come within 3 s. Its default of 5 threads fills up as soon as a few listeners wait
 # on a slow or rate-limited Slack, and then even a listener that acks first misses the deadline.
 LISTENER_THREADS = 32
+# How long a request thread waits for its listener's ack: Bolt's own limit (Listener.ack_timeout).
+ACK_WAIT_S = 3.0
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
-def make_client(settings: Settings, *, retry_rate_limits: bool = True) -> WebClient:
-    """A Web API client for the configured Slack API URL, retrying what is safe to retry."""
+def make_client(
+    settings: Settings, *, retry_rate_limits: bool = True, keep_alive: bool = True
+) -> WebClient:
+    """A Web API client for the configured Slack API URL, retrying what is safe to retry.
+
+    `keep_alive`: reuse each thread's connection between calls (KeepAliveWebClient); a call
+    sent on a connection the server had just closed is sent again on a new one, as the
+    connection-error retry handler of this client would.
+    """
     handlers: list[Any] = [
         ConnectionErrorRetryHandler(),
         ServerErrorRetryHandler(max_retry_count=2),
     ]
     if retry_rate_limits:
         handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
-    return WebClient(
+    return (KeepAliveWebClient if keep_alive else WebClient)(
         token=settings.slack_bot_token.reveal() or None,
         base_url=settings.slack_api_url,
         retry_handlers=handlers,
@@ -74,6 +88,7 @@ class KeptAck(Ack):
 
     def __init__(self) -> None:
         self._response: BoltResponse | None = None
+        self._settled = threading.Event()
 
     @property  # type: ignore[override]
     def response(self) -> BoltResponse | None:
@@ -83,13 +98,64 @@ class KeptAck(Ack):
     def response(self, value: BoltResponse | None) -> None:
         if value is not None or self._response is None:
             self._response = value
+        if value is not None:
+            self._settled.set()
+
+    def settle(self) -> None:
+        """Stop waiting for this ack (its listener finished, acked or not)."""
+        self._settled.set()
+
+    def wait(self, timeout: float) -> bool:
+        """Block until the ack is given or its listener has finished; False on timeout."""
+        return self._settled.wait(timeout)
+
+
+# The ack of the request the current thread is dispatching, until its listener is submitted.
+_dispatching = threading.local()
+
+
+def dispatching(ack: KeptAck) -> None:
+    """Say that the current thread dispatches the request of this ack (InjectDeps does)."""
+    _dispatching.ack = ack
+
+
+class AckWaitingExecutor(Executor):
+    """Bolt's listener pool, where the request thread waits for its listener's ack.
+
+    Bolt's ThreadListenerRunner submits the listener and then polls for the ack every 10 ms
+    (`time.sleep(0.01)`): every answer waited up to 10 ms more than its listener took, and each
+    request thread in flight woke 100 times a second to look. Here the request thread blocks in
+    `submit` until the listener acks (or finishes, or Bolt's 3 s pass), so Bolt's loop finds the
+    ack already given on its first look and answers at once. Everything else is Bolt's.
+    """
+
+    def __init__(self, inner: Executor, ack_wait_s: float = ACK_WAIT_S) -> None:
+        self._inner = inner
+        self._ack_wait_s = ack_wait_s
+
+    def submit(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
+        ack = getattr(_dispatching, "ack", None)
+        _dispatching.ack = None
+        future = self._inner.submit(fn, *args, **kwargs)
+        if isinstance(ack, KeptAck):
+            future.add_done_callback(lambda _done: ack.settle())
+            ack.wait(self._ack_wait_s)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class InjectDeps(Middleware):
-    """Put the deps in every request's context and log one line per request."""
+    """Put the deps in every request's context and log one line per request.
 
-    def __init__(self, deps: Deps) -> None:
+    Bolt gives each request a new WebClient of its own; with a KeepAliveWebClient for the app,
+    the request's client is its sibling instead, so listeners reuse the open connections.
+    """
+
+    def __init__(self, deps: Deps, client: WebClient | None = None) -> None:
         self._deps = deps
+        self._client = client if isinstance(client, KeepAliveWebClient) else None
 
     def process(
         self,
@@ -99,7 +165,13 @@ class InjectDeps(Middleware):
         next: Callable[[], BoltResponse],
     ) -> BoltResponse | None:
         req.context["deps"] = self._deps
-        req.context["ack"] = KeptAck()
+        if self._client is not None:
+            req.context["client"] = self._client.sibling(
+                token=req.context.token or self._client.token, team_id=req.context.team_id
+            )
+        ack = KeptAck()
+        req.context["ack"] = ack
+        dispatching(ack)  # for AckWaitingExecutor.submit, in this same thread
         if log.isEnabledFor(logging.INFO):
             log.info(
                 "%s team=%s user=%s",
@@ -180,11 +252,13 @@ def build_app(
         process_before_response=process_before_response,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("slack_bolt"),
-        listener_executor=listener_executor
-        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=AckWaitingExecutor(
+            listener_executor
+            or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+        ),
     )
 
-    app.use(InjectDeps(deps))
+    app.use(InjectDeps(deps, app.client))
     app.use(EventDedupe(deps))
 
     @app.error

@@ -36,9 +36,12 @@ def section(text: str, block_id: str | None = None) -> Block:
     return block
 
 
-def header(text: str) -> Block:
-    """A header (plain text)."""
-    return {"type": "header", "text": {"type": "plain_text", "text": _fit(text, HEADER_TEXT_MAX)}}
+def header(text: str, *, emoji: bool = False) -> Block:
+    """A header (plain text; `emoji`: say that emoji names in it are shown as emoji)."""
+    plain: dict[str, Any] = {"type": "plain_text", "text": _fit(text, HEADER_TEXT_MAX)}
+    if emoji:
+        plain["emoji"] = True
+    return {"type": "header", "text": plain}
 
 
 def context(text: str) -> Block:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -97,9 +98,20 @@ class FakeSlack:
         *,
         token_prefix: str = "xoxb-",  # noqa: S107
         team_id: str = "T0FAKE",
+        everyone_tz: str | None = None,
+        record: bool = True,
     ) -> None:
+        """`everyone_tz`: users.info knows every user id (in that zone), as a real workspace
+        knows everyone who can click; by default only users given to add_user are known.
+
+        `record=False` (a benchmark): calls, views and response_url posts are answered but not
+        kept, so a long run does not pile up memory (messages are still kept: the bot reads its
+        DMs back with conversations.history).
+        """
         self.team_id = team_id
         self.token_prefix = token_prefix
+        self.everyone_tz = everyone_tz
+        self.record = record
         self._lock = threading.Lock()
         self._state = _State()
         self._ts = itertools.count(1)
@@ -110,7 +122,7 @@ class FakeSlack:
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> FakeSlack:
         """Listen on 127.0.0.1, on a free port."""
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        server = _Server(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="fake-slack", daemon=True)
@@ -250,6 +262,8 @@ class FakeSlack:
         return None
 
     def _record(self, method: str, args: dict[str, Any], status: int, error: str | None) -> None:
+        if not self.record:
+            return
         with self._lock:
             self._state.calls.append(Call(method, args, time.time(), status, error))
 
@@ -322,8 +336,22 @@ class FakeSlack:
         }
 
     def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(args["user"])
         with self._lock:
-            user = self._state.users.get(str(args["user"]))
+            user = self._state.users.get(user_id)
+        if user is None and self.everyone_tz is not None:
+            user = {
+                "id": user_id,
+                "team_id": self.team_id,
+                "name": user_id.lower(),
+                "real_name": user_id,
+                "tz": self.everyone_tz,
+                "tz_offset": 0,
+                "is_bot": False,
+                "deleted": False,
+                "is_admin": False,
+                "is_owner": False,
+            }
         if user is None:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": dict(user)}
@@ -389,8 +417,9 @@ class FakeSlack:
         view = _json_arg(args.get("view")) or {}
         view_id = view_id or str(args.get("view_id") or "") or f"V{next(self._ts):08d}"
         stored = {**view, "id": view_id, "team_id": self.team_id}
-        with self._lock:
-            self._state.views[view_id] = stored
+        if self.record:
+            with self._lock:
+                self._state.views[view_id] = stored
         return {"ok": True, "view": stored}
 
     def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -434,6 +463,8 @@ class FakeSlack:
             self._state.uploads[file_id] = data
 
     def _store_response(self, key: str, body: dict[str, Any]) -> None:
+        if not self.record:
+            return
         with self._lock:
             self._state.responses.append({"key": key, **body})
 
@@ -445,6 +476,15 @@ class FakeSlack:
     def iter_calls(self) -> Iterator[Call]:
         """All recorded calls, oldest first."""
         yield from self.calls()
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-answer (a killed replica's kept-alive connection) is not
+        worth a traceback; anything else is printed as usual."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _absent(value: Any) -> bool:

@@ -159,6 +159,11 @@ def _impatient(client: WebClient) -> WebClient:
     )
 
 
+def _fresh(person: people.Person | None, now: datetime) -> bool:
+    """Whether Slack told us about the person lately enough to trust the stored copy."""
+    return person is not None and now - person.updated_at < FRESH_PERSON
+
+
 def _slack_person(
     client: WebClient, deps: Deps, team_id: str, user_id: str
 ) -> people.Person | None:
@@ -166,7 +171,7 @@ def _slack_person(
     copy when Slack fails or is slow."""
     with deps.sessions.begin() as session:
         stored = people.get_person(session, team_id, user_id)
-    if stored is not None and deps.clock() - stored.updated_at < FRESH_PERSON:
+    if _fresh(stored, deps.clock()):
         return stored
     try:
         return refresh_person(_impatient(client), deps, team_id, user_id)
@@ -185,20 +190,41 @@ def _refresh_later(client: WebClient, deps: Deps, team_id: str, user_id: str) ->
         log.warning("users.info failed user=%s error=%s", user_id, err.response.get("error"))
 
 
+def _zone_from_slack(
+    client: WebClient, deps: Deps, team_id: str, user_id: str
+) -> people.Person | None:
+    """users.info after the ack (the usual timeout and retries); None when Slack fails."""
+    try:
+        return refresh_person(client, deps, team_id, user_id)
+    except SlackApiError as err:
+        log.warning("users.info failed user=%s error=%s", user_id, err.response.get("error"))
+    except OSError as err:
+        log.warning("users.info failed user=%s error=%s", user_id, type(err).__name__)
+    return None
+
+
 def on_goal_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, deps: Deps
 ) -> None:
-    """Validate the goal modal; errors go next to their fields, a good goal is stored."""
+    """Validate the goal modal; errors go next to their fields, a good goal is stored.
+
+    Nothing waits on Slack before the ack (a coach not seen lately aside, whose bot flag the
+    form checks): the goal is stored in the zone we have for the person, and when that copy is
+    missing or old Slack is asked right after the ack and the goal follows its answer before the
+    confirmation DM goes out. If Slack does not answer, the goal keeps the stand-in zone, the DM
+    says so when it is UTC, and the dispatcher asks Slack again before the first check-in.
+    """
     user_id = str((body.get("user") or {}).get("id") or "")
     team_id = str((body.get("team") or {}).get("id") or "")
     editing = int(view.get("private_metadata") or 0) or None
     form = parse_goal_form(view)
-    person = _slack_person(client, deps, team_id, user_id)
     coach = _slack_person(client, deps, team_id, form.coach_id) if form.coach_id else None
     limits = deps.settings.goals.limits
-    zone = resolve_zone(person.tz_name if person else None, limits.fallback_tz)
     now = deps.clock()
     with deps.sessions.begin() as session:
+        person = people.get_person(session, team_id, user_id)
+        zone = resolve_zone(person.tz_name if person else None, limits.fallback_tz)
+        confirmed = _fresh(person, now)
         repo.lock_person(session, team_id, user_id)
         if editing is not None:
             goal = repo.get_goal(session, editing)
@@ -232,12 +258,32 @@ def on_goal_submitted(
                 tz_name=zone.zone.key,
                 now=now,
                 limits=limits,
+                zone_confirmed=confirmed,
             )
-        next_due = _next_due(session, stored.id) if stored else None
+        next_due = _next_due(session, stored.id) if stored and confirmed else None
     ack()
     if stored is None:
         return
-    _confirm(client, deps, stored, next_due, zone.fell_back, editing is not None)
+    fell_back = zone.fell_back
+    if not confirmed:
+        fresh = _zone_from_slack(client, deps, team_id, user_id)
+        if fresh is not None:
+            fell_back = resolve_zone(fresh.tz_name, limits.fallback_tz).fell_back
+        with deps.sessions.begin() as session:
+            if fresh is not None and editing is None:
+                stored = (
+                    repo.confirm_zone(
+                        session,
+                        stored.id,
+                        fresh.tz_name,
+                        created_at=now,
+                        now=deps.clock(),
+                        limits=limits,
+                    )
+                    or stored
+                )
+            next_due = _next_due(session, stored.id)
+    _confirm(client, deps, stored, next_due, fell_back, editing is not None)
     refresh_home(client, deps, team_id, user_id)
 
 
@@ -278,9 +324,7 @@ def _confirm(  # noqa: PLR0917
     channel = str(response.get("channel") or "")
     if channel:
         with deps.sessions.begin() as session:
-            row = session.get(repo.GoalRow, goal.id)
-            if row is not None and not row.dm_channel:
-                row.dm_channel = channel
+            repo.remember_dm_channel(session, goal.id, channel)
     if spec.coach_id and not edited:
         client.chat_postMessage(
             channel=spec.coach_id,

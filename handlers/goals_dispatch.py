@@ -106,9 +106,11 @@ def dispatch_client(settings: Settings) -> WebClient:
 
     Built by `make_client(..., retry_rate_limits=False)`; its server-error and connection retry
     handlers are removed too, because retrying a post whose request may have reached Slack is a
-    duplicate, whereas the dispatcher's retry looks in the DM first.
+    duplicate, whereas the dispatcher's retry looks in the DM first. For the same reason it
+    opens a connection per call rather than reuse one (a reused connection found closed is
+    sent again).
     """
-    client = make_client(settings, retry_rate_limits=False)
+    client = make_client(settings, retry_rate_limits=False, keep_alive=False)
     client.retry_handlers = []
     return client
 

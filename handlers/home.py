@@ -11,7 +11,6 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
-from slack_sdk.models.views import View
 
 from handlers import ids
 from handlers.admins import is_admin
@@ -41,7 +40,7 @@ def refresh_person(client: WebClient, deps: Deps, team_id: str, user_id: str) ->
         )
 
 
-def build_home(client: WebClient, deps: Deps, team_id: str, user_id: str) -> View:
+def build_home(client: WebClient, deps: Deps, team_id: str, user_id: str) -> dict[str, Any]:
     """The person's home tab as it stands now (with programme health for an admin)."""
     now = deps.clock()
     admin = is_admin(client, deps, user_id)

@@ -1,22 +1,16 @@
-"""Block Kit for App Home: pure builders, bounded whatever the data (Slack allows 100 blocks)."""
+"""Block Kit for App Home: pure builders, bounded whatever the data (Slack allows 100 blocks).
+
+Plain dicts (handlers/blocks.py), not slack_sdk's models: the tab is published on every open and
+after every change a person makes, and the models' validating `to_dict()` cost ~2 ms a view.
+Slack's limits are kept here and checked offline by the tests through slack_sdk's models.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
-from slack_sdk.models.views import View
+from typing import Any
 
 from bot.goals import CheckinAnswer, GoalStatus, PauseReason, days_left, resolve_zone
 from bot.goals.messages import ANSWER_LABELS
@@ -24,6 +18,7 @@ from bot.guidance import Practice, compare, help_text
 from bot.programme import Report, health_lines
 from bot.text import escape_mrkdwn
 from handlers import ids
+from handlers.blocks import Block, actions, button, divider, header
 from storage.home import GoalCard, HomeData
 
 GOALS_SHOWN = 5
@@ -50,16 +45,16 @@ GREETING = (
 )
 
 
-def _md(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=_fit(text)))
+def _md(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _fit(text)}}
 
 
 def _fit(text: str, limit: int = SECTION_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=_fit(text, 2000))])
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(text, 2000)}]}
 
 
 def _names(user_ids: Sequence[str], total: int) -> str:
@@ -169,26 +164,20 @@ def mentoring_lines(data: HomeData) -> list[str]:
     return lines
 
 
-def action_buttons(data: HomeData) -> list[ButtonElement]:
+def action_buttons(data: HomeData) -> list[Block]:
     """The home tab's buttons; each opens what its feature already offers."""
     mentor = data.mentor if data.mentor and not data.mentor.left else None
     buttons = [
-        ButtonElement(text="Set a coaching goal", action_id=ids.GOAL_NEW_ACTION, style="primary"),
-        ButtonElement(
-            text="Change my request" if data.request else "Find a mentor",
-            action_id=ids.MENTOR_REQUEST_ACTION,
-        ),
-        ButtonElement(
-            text="Edit mentor profile" if mentor else "Become a mentor",
-            action_id=ids.MENTOR_SIGNUP_ACTION,
-        ),
+        button("Set a coaching goal", ids.GOAL_NEW_ACTION, style="primary"),
+        button("Change my request" if data.request else "Find a mentor", ids.MENTOR_REQUEST_ACTION),
+        button("Edit mentor profile" if mentor else "Become a mentor", ids.MENTOR_SIGNUP_ACTION),
     ]
     if mentor is not None:
         paused = mentor.profile.paused
         buttons.append(
-            ButtonElement(
-                text="Resume mentoring" if paused else "Pause mentoring",
-                action_id=ids.HOME_MENTOR_RESUME_ACTION if paused else ids.HOME_MENTOR_PAUSE_ACTION,
+            button(
+                "Resume mentoring" if paused else "Pause mentoring",
+                ids.HOME_MENTOR_RESUME_ACTION if paused else ids.HOME_MENTOR_PAUSE_ACTION,
             )
         )
     return buttons
@@ -213,14 +202,14 @@ def explainer_blocks() -> list[Block]:
 
 
 # admins ----------------------------------------------------------------------------------------
-def admin_buttons() -> list[ButtonElement]:
+def admin_buttons() -> list[Block]:
     """What an admin can do from the home tab or `/coach-or-mentor admin`."""
     return [
-        ButtonElement(text="Trend chart to my DM", action_id=ids.ADMIN_CHART_ACTION),
-        ButtonElement(text="Run a match round…", action_id=ids.ADMIN_MATCH_ACTION),
-        ButtonElement(text="Export CSV to my DM", action_id=ids.ADMIN_EXPORT_ACTION),
-        ButtonElement(text="Edit topics", action_id=ids.ADMIN_TOPICS_ACTION),
-        ButtonElement(text="Edit escalation contacts", action_id=ids.ADMIN_RESOURCES_ACTION),
+        button("Trend chart to my DM", ids.ADMIN_CHART_ACTION),
+        button("Run a match round…", ids.ADMIN_MATCH_ACTION),
+        button("Export CSV to my DM", ids.ADMIN_EXPORT_ACTION),
+        button("Edit topics", ids.ADMIN_TOPICS_ACTION),
+        button("Edit escalation contacts", ids.ADMIN_RESOURCES_ACTION),
     ]
 
 
@@ -229,7 +218,7 @@ def admin_blocks(report: Report) -> list[Block]:
     lines = "\n".join(f"• {label}: *{value}*" for label, value in health_lines(report))
     return [
         _md(f"*Programme health* (last {len(report.trend.weeks)} weeks where it says so)\n{lines}"),
-        ActionsBlock(block_id=ids.ADMIN_ACTIONS_BLOCK, elements=admin_buttons()),
+        actions(ids.ADMIN_ACTIONS_BLOCK, admin_buttons()),
         _context("Counts only: admins never see goal text, check-in notes or what people typed."),
     ]
 
@@ -248,26 +237,26 @@ def home_blocks(inputs: HomeInputs) -> list[Block]:
     """Every block of the home tab (a few dozen at most)."""
     data = inputs.data
     blocks: list[Block] = [
-        HeaderBlock(text="coach-or-mentor"),
+        header("coach-or-mentor", emoji=True),
         _md(
             "Guidance at work, in one place: your coaching goals, your mentoring, and which"
             " practice fits a situation."
         ),
     ]
-    blocks.append(ActionsBlock(block_id=ids.HOME_ACTIONS_BLOCK, elements=action_buttons(data)))
-    blocks.append(DividerBlock())
+    blocks.append(actions(ids.HOME_ACTIONS_BLOCK, action_buttons(data)))
+    blocks.append(divider())
     blocks += goal_blocks(data, inputs.now)
-    blocks.append(DividerBlock())
+    blocks.append(divider())
     blocks.append(_md("*Your mentoring*\n" + "\n".join(mentoring_lines(data))))
-    blocks.append(DividerBlock())
+    blocks.append(divider())
     blocks += explainer_blocks()
     if inputs.report is not None:
-        blocks.append(DividerBlock())
+        blocks.append(divider())
         blocks += admin_blocks(inputs.report)
     blocks.append(_context(PRIVACY))
     return blocks
 
 
-def home_view(inputs: HomeInputs) -> View:
+def home_view(inputs: HomeInputs) -> dict[str, Any]:
     """The home tab as a view."""
-    return View(type="home", callback_id=ids.HOME_VIEW, blocks=home_blocks(inputs))
+    return {"type": "home", "callback_id": ids.HOME_VIEW, "blocks": home_blocks(inputs)}

@@ -55,7 +55,7 @@ def require(missing: list[str]) -> None:
 
 def open_deps(settings: Settings, *, migrate: bool = True) -> Deps:
     """Connect to the database, apply pending migrations, and assemble the deps."""
-    engine = db.make_engine(settings.database_url)
+    engine = db.make_engine(settings.database_url, pool_size=settings.database_pool_size)
     try:
         db.ping(engine)
         if migrate:

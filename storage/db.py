@@ -22,12 +22,19 @@ class DatabaseUnavailableError(RuntimeError):
     """The database could not be reached or opened."""
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the per-database settings the bot relies on."""
+def make_engine(url: str, *, pool_size: int = 5, **kwargs: Any) -> Engine:
+    """An engine with the per-database settings the bot relies on.
+
+    On PostgreSQL `pool_size` connections are kept open and as many more (10 at least) may be
+    opened while busy; those extra ones are closed as they come back. A new PostgreSQL connection
+    is a new server process, so a pool smaller than what a process uses at once pays for one on
+    every burst.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database, **kwargs)
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    kwargs.setdefault("max_overflow", max(10, pool_size))
+    engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

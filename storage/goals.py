@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from hashlib import blake2b
 from typing import Any
@@ -27,10 +27,12 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    bindparam,
     case,
     delete,
     func,
     literal_column,
+    or_,
     select,
     text,
     update,
@@ -362,6 +364,11 @@ def to_checkin(row: CheckinRow) -> Checkin:
 
 
 # goals -----------------------------------------------------------------------------------------
+# tz_checked_at of a goal whose zone Slack has not confirmed yet: stale at once, so the
+# dispatcher's zone refresh asks Slack again before the first check-in is due.
+ZONE_UNCONFIRMED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def create_goal(
     session: Session,
     *,
@@ -371,8 +378,12 @@ def create_goal(
     tz_name: str | None,
     now: datetime,
     limits: GoalLimits,
+    zone_confirmed: bool = True,
 ) -> Goal:
-    """Store a new active goal and schedule its first check-in."""
+    """Store a new active goal and schedule its first check-in.
+
+    `zone_confirmed=False`: the zone is a stand-in until Slack is asked (see confirm_zone).
+    """
     zone = resolve_zone(tz_name, limits.fallback_tz)
     row = GoalRow(
         team_id=team_id,
@@ -386,7 +397,7 @@ def create_goal(
         local_time=spec.local_time,
         anchor=first_checkin_date(spec.weekday, local_date(now, zone.zone)),
         tz_name=zone.zone.key,
-        tz_checked_at=now,
+        tz_checked_at=now if zone_confirmed else ZONE_UNCONFIRMED,
         status=GoalStatus.ACTIVE.value,
         needs_attention=False,
         created_at=now,
@@ -482,6 +493,49 @@ def change_zone(
     if row.status == GoalStatus.ACTIVE.value:
         resync(session, row, now, limits)
     return True
+
+
+def confirm_zone(
+    session: Session,
+    goal_id: int,
+    tz_name: str | None,
+    *,
+    created_at: datetime,
+    now: datetime,
+    limits: GoalLimits,
+) -> Goal | None:
+    """The zone Slack reports for a goal stored with a stand-in zone moments ago.
+
+    While nothing has been sent, the goal is set up as if the zone had been known when it was
+    created (its anchor is the first chosen weekday after that day in this zone); after a send it
+    is an ordinary change of zone. None when the goal is gone.
+    """
+    row = session.get(GoalRow, goal_id, with_for_update=True)
+    if row is None:
+        return None
+    zone = resolve_zone(tz_name, limits.fallback_tz)
+    if row.last_sent_period is not None:
+        change_zone(session, goal_id, tz_name, now, limits)
+        return to_goal(row)
+    row.tz_checked_at = now
+    if zone.fell_back or zone.zone.key == row.tz_name:
+        return to_goal(row)
+    row.tz_name = zone.zone.key
+    row.anchor = first_checkin_date(_WEEKDAYS[row.weekday], local_date(created_at, zone.zone))
+    row.updated_at = now
+    session.flush()
+    if row.status == GoalStatus.ACTIVE.value:
+        resync(session, row, created_at, limits)
+    return to_goal(row)
+
+
+def remember_dm_channel(session: Session, goal_id: int, channel: str) -> None:
+    """Store the goal's DM channel unless one is stored already (one UPDATE)."""
+    session.execute(
+        update(GoalRow)
+        .where(GoalRow.id == goal_id, or_(GoalRow.dm_channel.is_(None), GoalRow.dm_channel == ""))
+        .values(dm_channel=channel)
+    )
 
 
 def pause_goal(session: Session, goal_id: int, reason: PauseReason, now: datetime) -> bool:
@@ -693,6 +747,9 @@ def insert_pending(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """
     if not rows:
         return
+    if len(rows) == 1:  # a goal created, edited or re-timed: the statement compiled once
+        session.execute(_INSERT_ONE_PENDING, dict(rows[0]))
+        return
     table = CheckinRow.__table__
     assert isinstance(table, Table)
     insert = dialect_insert(session)(table)
@@ -708,6 +765,15 @@ def insert_pending(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     session.execute(
         insert.from_select(list(_PENDING_COLUMNS), source).on_conflict_do_nothing(**conflict)
     )
+
+
+# One pending row, written out: SQLAlchemy compiles its INSERT ... ON CONFLICT constructs anew on
+# every execution (~2 ms of CPU here); this text is compiled once. Same SQL on both databases.
+_INSERT_ONE_PENDING = text(
+    "INSERT INTO goal_checkins (goal_id, team_id, user_id, kind, period, status, due_at, attempts)"
+    " VALUES (:goal_id, :team_id, :user_id, :kind, :period, :status, :due_at, :attempts)"
+    " ON CONFLICT (goal_id, kind, period) DO NOTHING"
+).bindparams(bindparam("period", type_=Date()), bindparam("due_at", type_=UTCDateTime()))
 
 
 def dialect_insert(session: Session) -> Any:
@@ -734,27 +800,36 @@ def _answered_status() -> Any:
 def record_answer(
     session: Session, checkin_id: int, user_id: str, answer: CheckinAnswer, now: datetime
 ) -> AnswerResult:
-    """Record the person's answer to a check-in exactly once (compare-and-set on answered_at)."""
-    checkin = session.get(CheckinRow, checkin_id)
-    goal = session.get(GoalRow, checkin.goal_id) if checkin else None
-    if checkin is None or goal is None or checkin.user_id != user_id:
+    """Record the person's answer to a check-in exactly once (compare-and-set on answered_at).
+
+    Two statements when it is recorded: the check-in with its goal, then the compare-and-set
+    update returning the row as stored (a third when the goal's "needs attention" is cleared).
+    """
+    found = session.execute(
+        select(CheckinRow, GoalRow)
+        .join(GoalRow, GoalRow.id == CheckinRow.goal_id)
+        .where(CheckinRow.id == checkin_id)
+    ).one_or_none()
+    if found is None or found[0].user_id != user_id:
         return AnswerResult(AnswerVerdict.GOAL_CLOSED, None, None)
+    checkin, goal = found
     verdict = judge_answer(GoalStatus(goal.status), checkin.answered_at is not None)
     if verdict is not AnswerVerdict.RECORD:
         return AnswerResult(verdict, to_goal(goal), to_checkin(checkin))
-    changed = session.execute(
+    stored = session.scalars(
         update(CheckinRow)
         .where(CheckinRow.id == checkin_id, CheckinRow.answered_at.is_(None))
         .values(answer=answer.value, answered_at=now, status=_answered_status())
-    )
-    if _rowcount(changed) == 0:
+        .returning(CheckinRow),
+        execution_options={"populate_existing": True},
+    ).one_or_none()
+    if stored is None:
         return AnswerResult(AnswerVerdict.ALREADY_ANSWERED, to_goal(goal), to_checkin(checkin))
     if goal.needs_attention:
         goal.needs_attention = False
         goal.updated_at = now
-    session.flush()
-    session.refresh(checkin)
-    return AnswerResult(AnswerVerdict.RECORD, to_goal(goal), to_checkin(checkin))
+        session.flush()
+    return AnswerResult(AnswerVerdict.RECORD, to_goal(goal), to_checkin(stored))
 
 
 def add_note(session: Session, checkin_id: int, user_id: str, note: str, now: datetime) -> bool:

@@ -112,17 +112,22 @@ def propose_next(deps: Deps, client: WebClient, request_id: int) -> Proposal | U
             if repo.pending_proposal(s, request_id) is not None:
                 return None
             mentee = record.request.mentee_id
+            mentors = repo.programme_mentors(s, record.team_id)
+            # With no mentor in the programme the rest cannot change the answer: not read.
             # Mentors asked before go in `asked`, not `excluded`, so that a request nobody
             # else fits is explained as "already asked", not "paired before".
-            asked = repo.asked_mentors(s, request_id) | {
-                m for m, e in repo.excluded_pairs(s, record.team_id) if e == mentee
-            }
+            asked = (
+                repo.asked_mentors(s, request_id)
+                | {m for m, e in repo.excluded_pairs(s, record.team_id) if e == mentee}
+                if mentors
+                else set()
+            )
             result = best_for(
                 record.request,
-                repo.programme_mentors(s, record.team_id),
+                mentors,
                 cfg.weights,
-                repo.excluded_pairs(s, record.team_id, include_asked=False),
-                load=repo.mentor_load(s, record.team_id),
+                repo.excluded_pairs(s, record.team_id, include_asked=False) if mentors else set(),
+                load=repo.mentor_load(s, record.team_id) if mentors else {},
                 asked=asked,
                 now=now,
                 taxonomy=cfg.taxonomy,

@@ -10,6 +10,7 @@ def test_defaults_need_nothing() -> None:
     assert settings.database_url == DEFAULT_DATABASE_URL
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.log_level == "INFO"
+    assert settings.database_pool_size == 10
     assert settings.missing_for_socket_mode() == ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"]
     assert settings.missing_for_http_mode() == ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]
 
@@ -24,6 +25,7 @@ def test_defaults_need_nothing() -> None:
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
         ({"ADMIN_USER_IDS": "U123ABC, bob"}, "ADMIN_USER_IDS"),
         ({"SLACK_API_URL": "ftp://x"}, "SLACK_API_URL"),
+        ({"DATABASE_POOL_SIZE": "0"}, "DATABASE_POOL_SIZE"),
     ],
     ids=[
         "bot-token-prefix",
@@ -33,6 +35,7 @@ def test_defaults_need_nothing() -> None:
         "log-level",
         "admin-ids",
         "api-url",
+        "pool-size",
     ],
 )
 def test_errors_name_the_variable(env: dict[str, str], variable: str) -> None:
@@ -51,8 +54,10 @@ def test_values_are_parsed() -> None:
             "LOG_LEVEL": "debug",
             "ADMIN_USER_IDS": "U01ABC, W02DEF;U03GHI",
             "SLACK_API_URL": "http://127.0.0.1:9/api",
+            "DATABASE_POOL_SIZE": "16",
         }
     )
+    assert settings.database_pool_size == 16
     assert settings.database_url == "postgresql+psycopg://u:p@h/db"
     assert settings.log_level == "DEBUG"
     assert settings.admin_user_ids == frozenset({"U01ABC", "W02DEF", "U03GHI"})

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.goals import GoalStatus, PauseReason
 from handlers import ids
+from handlers.fakeslack import FakeSlack
 from handlers.goals_dispatch import Dispatcher, dispatch_client
 from handlers.signed import Reply
 from storage import goals as repo
@@ -60,6 +61,17 @@ def submit(
     return bot.http.view_submission(ALICE, ids.GOAL_MODAL_VIEW, values, view_id=view_id)
 
 
+def submit_and_settle(bot: RunningBot, title: str = "Give clearer feedback") -> None:
+    """Submit a goal and wait for its confirmation DM (the work after the ack is done then)."""
+
+    def dms(s: FakeSlack) -> int:
+        return len([c for c in s.ok_calls("chat.postMessage") if c.args["channel"] == ALICE])
+
+    before = dms(bot.slack)
+    assert submit(bot, title=title).status == 200
+    assert bot.slack.wait_for(lambda s: dms(s) > before), "no confirmation DM"
+
+
 def test_one_goal_modal_submitted_several_times_stores_one_goal(people: RunningBot) -> None:
     at_once(lambda: submit(people, view_id="V0SAMEMODAL"))
     assert len(goals_of(people)) == 1
@@ -80,7 +92,7 @@ def test_goals_submitted_together_never_pass_the_limit(people: RunningBot) -> No
 
 
 def test_pause_clicked_several_times_pauses_once(people: RunningBot) -> None:
-    submit(people)
+    submit_and_settle(people)
     (goal,) = goals_of(people)
     at_once(lambda: people.http.block_action(ALICE, ids.GOAL_PAUSE_ACTION, value=str(goal.id)))
     assert people.slack.wait_for(lambda s: len(s.responses()) == TIMES)
@@ -92,12 +104,12 @@ def test_pause_clicked_several_times_pauses_once(people: RunningBot) -> None:
 
 def test_resumes_together_never_pass_the_limit(people: RunningBot) -> None:
     for n in range(3):
-        submit(people, title=f"Goal {n}")
+        submit_and_settle(people, title=f"Goal {n}")
     paused = goals_of(people)[:2]
     with people.deps.sessions.begin() as session:
         for goal in paused:
             repo.pause_goal(session, goal.id, PauseReason.BY_USER, people.clock())
-    submit(people, title="Goal 3")  # two active, two paused, room for one more
+    submit_and_settle(people, title="Goal 3")  # two active, two paused, room for one more
     targets = iter([paused[0].id, paused[1].id, paused[0].id, paused[1].id])
     lock = threading.Lock()
 
@@ -115,7 +127,7 @@ def test_resumes_together_never_pass_the_limit(people: RunningBot) -> None:
 
 
 def test_a_checkin_answer_clicked_several_times_is_recorded_once(people: RunningBot) -> None:
-    submit(people)
+    submit_and_settle(people)
     (goal,) = goals_of(people)
     people.clock.advance(days=2, hours=2)
     assert Dispatcher(people.deps, dispatch_client(people.deps.settings)).tick().sent == 1

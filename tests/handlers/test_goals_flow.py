@@ -65,12 +65,13 @@ def test_command_to_checkin_to_answer_end_to_end(people: RunningBot) -> None:
     assert {block["block_id"] for block in view["blocks"]} >= {ids.goal_block("end_date")}
 
     assert submit_goal(bot).status == 200
-    (goal,) = goals_of(bot)
-    assert goal.spec.title == "Give clearer feedback"
-    assert goal.tz_name == "Europe/London"
+    # The confirmation DM goes out once the goal has the zone Slack reports.
     assert bot.slack.wait_for(
         lambda s: any(c.args.get("channel") == ALICE for c in s.ok_calls("chat.postMessage"))
     )
+    (goal,) = goals_of(bot)
+    assert goal.spec.title == "Give clearer feedback"
+    assert goal.tz_name == "Europe/London"
 
     bot.clock.advance(days=2, hours=2)  # Wednesday 7 January, 10:00 UTC
     dispatcher = Dispatcher(bot.deps, dispatch_client(bot.deps.settings))
@@ -218,14 +219,62 @@ def test_edit_moves_the_next_checkin(people: RunningBot) -> None:
     )
 
 
-def test_a_slow_slack_does_not_cost_the_goal_modal_its_answer(people: RunningBot) -> None:
-    people.slack.fail("users.info", times=5, delay=2.5)
+def _confirmation(bot: RunningBot) -> dict[str, Any]:
+    """The goal's confirmation DM to Alice (waited for)."""
+
+    def dms(s: Any) -> list[Any]:
+        return [c for c in s.ok_calls("chat.postMessage") if c.args.get("channel") == ALICE]
+
+    assert bot.slack.wait_for(lambda s: bool(dms(s)), timeout=10), "no confirmation DM"
+    return dict(dms(bot.slack)[0].args)
+
+
+def _first_due(bot: RunningBot, goal_id: int) -> Any:
+    (pending,) = [r for r in checkins(bot, goal_id) if r.status.value == "pending"]
+    return pending.due_at
+
+
+def test_the_goal_modal_answers_before_slack_is_asked_for_the_zone(people: RunningBot) -> None:
+    """A person Slack has not told us about: the answer does not wait for users.info (here slow);
+    the goal follows the zone Slack then reports before the confirmation DM goes out."""
+    people.slack.add_user(ALICE, tz="America/New_York")
+    people.slack.fail("users.info", times=1, delay=2.5)
     started = time.monotonic()
     reply = submit_goal(people)
     assert reply.status == 200 and not reply.body
     assert time.monotonic() - started < 2.5
+    dm = _confirmation(people)
     (goal,) = goals_of(people)
-    assert goal.tz_name == "UTC"  # Slack did not answer in time: the fallback zone
+    assert goal.tz_name == "America/New_York"
+    # Wednesday 7 January 09:30 in New York is 14:30 UTC (the jitter is at most 5 minutes).
+    due = _first_due(people, goal.id)
+    assert timedelta(0) <= due - due.replace(hour=14, minute=30, second=0, microsecond=0)
+    assert due - due.replace(hour=14, minute=30, second=0, microsecond=0) < timedelta(minutes=5)
+    assert due.date() == date(2026, 1, 7)
+    assert f"<!date^{int(due.timestamp())}^" in json.dumps(dm["blocks"])
+    assert "did not tell me your time zone" not in json.dumps(dm["blocks"])
+
+
+def test_a_zone_slack_never_gave_is_said_and_asked_again_before_the_first_checkin(
+    people: RunningBot,
+) -> None:
+    people.slack.fail("users.info", times=10, error="fatal_error")
+    reply = submit_goal(people)
+    assert reply.status == 200 and not reply.body
+    dm = _confirmation(people)
+    assert "did not tell me your time zone" in json.dumps(dm["blocks"])
+    (goal,) = goals_of(people)
+    assert goal.tz_name == "UTC"
+    assert goal.tz_checked_at == repo.ZONE_UNCONFIRMED
+
+    people.slack.clear_faults()
+    people.slack.add_user(ALICE, tz="America/New_York")
+    people.clock.advance(days=1, hours=2)  # Tuesday 10:00 UTC: the first check-in is a day away
+    Dispatcher(people.deps, dispatch_client(people.deps.settings)).tick()
+    (goal,) = goals_of(people)
+    assert goal.tz_name == "America/New_York"
+    due = _first_due(people, goal.id)
+    assert (due.date(), due.hour) == (date(2026, 1, 7), 14)
 
 
 def test_the_zone_fetched_when_the_modal_opened_serves_the_submission(

@@ -231,6 +231,10 @@ def sent_checkin(bot: RunningBot) -> int:
         "U0ALICE", ids.GOAL_MODAL_VIEW, goal_values("Speak up", today=TODAY)
     )
     assert reply.status == 200 and not reply.body
+    # Confirmed by DM once the zone is settled (asked after the ack): only then move the clock.
+    assert bot.slack.wait_for(
+        lambda s: any(c.args.get("channel") == "U0ALICE" for c in s.ok_calls("chat.postMessage"))
+    )
     bot.clock.advance(days=9)
     Dispatcher(bot.deps, dispatch_client(bot.deps.settings)).tick()
     with bot.deps.sessions.begin() as session:

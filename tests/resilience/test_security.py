@@ -215,6 +215,10 @@ def test_mentions_and_links_typed_anywhere_are_neutralised_everywhere(bot: Runni
             goal_values(mark["title"], today=TODAY, success=mark["success"], coach=COACH),
         )
     )
+    # The goal is confirmed by DM once it has Alice's zone from Slack (asked after the ack).
+    assert bot.slack.wait_for(
+        lambda s: any(c.args.get("channel") == ALICE for c in s.ok_calls("chat.postMessage"))
+    )
     dispatcher = Dispatcher(bot.deps, dispatch_client(bot.deps.settings))
     bot.clock.advance(days=2, hours=2)
     dispatcher.tick()

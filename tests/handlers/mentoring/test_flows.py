@@ -18,6 +18,7 @@ from handlers.mentoring import flow
 from storage import mentoring as repo
 from storage.mentoring import PairRow, ProposalRow
 from storage.pacing import SendPacingRow
+from storage.people import get_person
 from tests.conftest import RunningBot, start_bot
 
 MENTOR = "UMENTORA1"
@@ -120,13 +121,29 @@ def proposal_to(bot: RunningBot, mentor_id: str, index: int = 0) -> str:
     assert bot.slack.wait_for(lambda s: len(dms_to(s, mentor_id)) > index), "no proposal DM"
     buttons = _buttons(dms_to(bot.slack, mentor_id)[index])
     assert buttons[ids.MENTOR_ACCEPT_ACTION] == buttons[ids.MENTOR_DECLINE_ACTION]
-    return buttons[ids.MENTOR_ACCEPT_ACTION]
+    proposal_id = buttons[ids.MENTOR_ACCEPT_ACTION]
+    # The bot stores where the DM went once Slack answers (a click can come only after that).
+    assert bot.slack.wait_for(lambda _: _dm_recorded(bot, int(proposal_id))), "DM not recorded"
+    return proposal_id
+
+
+def _dm_recorded(bot: RunningBot, proposal_id: int) -> bool:
+    with bot.deps.sessions.begin() as s:
+        row = s.get(ProposalRow, proposal_id)
+        return row is not None and row.dm_ts is not None
 
 
 def people(bot: RunningBot) -> None:
     bot.slack.add_user(MENTOR, tz="Europe/Paris")
     bot.slack.add_user(MENTOR2, tz="America/New_York")
     bot.slack.add_user(MENTEE, tz="Europe/London")
+
+
+def _stored_zone(bot: RunningBot, user_id: str) -> str | None:
+    """The zone stored for the person (the listener stores it after users.info answers)."""
+    with bot.deps.sessions.begin() as s:
+        person = get_person(s, bot.slack.team_id, user_id)
+    return person.tz_name if person else None
 
 
 def count(bot: RunningBot, model: type) -> int:
@@ -149,6 +166,7 @@ def test_signup_opens_the_modal_saves_and_reopens_filled(bot_any_db: RunningBot)
     assert bot.slack.wait_for(lambda s: len(s.ok_calls("views.open")) == 1)
     assert _view(bot.slack.ok_calls("views.open")[0].args)["callback_id"] == ids.MENTOR_SIGNUP_VIEW
     assert bot.slack.wait_for(lambda s: len(s.ok_calls("users.info")) == 1)
+    assert bot.slack.wait_for(lambda _: _stored_zone(bot, MENTOR) == "Europe/Paris")
 
     sign_up(bot, MENTOR, bio="Ask me about <b>leading</b>")
     with bot.deps.sessions.begin() as s:
@@ -219,8 +237,13 @@ def test_pause_resume_leave(bot: RunningBot) -> None:
     assert "Welcome back" in bot.http.command(MENTOR, "mentor resume").json()["text"]
     proposal_to(bot, MENTOR)
     assert "left" in bot.http.command(MENTOR, "mentor leave").json()["text"]
+    # The answer is the ack; leaving is stored right after it.
+    assert bot.slack.wait_for(lambda _: not _programme_mentors(bot))
+
+
+def _programme_mentors(bot: RunningBot) -> list[Any]:
     with bot.deps.sessions.begin() as s:
-        assert repo.programme_mentors(s, bot.slack.team_id) == []
+        return list(repo.programme_mentors(s, bot.slack.team_id))
 
 
 # Request -> proposal -> accept -> intro -------------------------------------------------------
@@ -232,6 +255,7 @@ def test_request_proposal_accept_introduces_in_a_group_dm(bot_any_db: RunningBot
     assert reply.status == 200
     assert bot.slack.wait_for(lambda s: len(s.ok_calls("views.open")) == 1)
     assert bot.slack.wait_for(lambda s: len(s.ok_calls("users.info")) == 1)
+    assert bot.slack.wait_for(lambda _: _stored_zone(bot, MENTEE) == "Europe/London")
     ask(bot)
 
     proposal_id = proposal_to(bot, MENTOR)
