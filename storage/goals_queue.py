@@ -43,6 +43,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql
@@ -312,19 +313,36 @@ def _last_answers(session: Session, goal_ids: set[int]) -> dict[int, LastAnswerR
     """Each goal's latest answered check-in (one query for the batch)."""
     if not goal_ids:
         return {}
-    rows = session.execute(
-        select(
-            CheckinRow.goal_id,
-            CheckinRow.period,
-            CheckinRow.answer,
-            CheckinRow.answered_at,
-            CheckinRow.note,
-        ).where(
-            _id_in(session, CheckinRow.goal_id, goal_ids),
-            CheckinRow.kind == CheckinKind.CHECKIN.value,
-            CheckinRow.answered_at.is_not(None),
+    columns = (
+        CheckinRow.goal_id,
+        CheckinRow.period,
+        CheckinRow.answer,
+        CheckinRow.answered_at,
+        CheckinRow.note,
+    )
+    answered = (
+        CheckinRow.kind == CheckinKind.CHECKIN.value,
+        CheckinRow.answered_at.is_not(None),
+    )
+    if _is_postgres(session):
+        # Per goal, the newest answered row, read backwards through the (goal, kind, period)
+        # index: a nested loop by construction, whatever the planner's statistics say (a
+        # freshly loaded table would otherwise be scanned whole), and one row per goal however
+        # long its history.
+        array = bindparam(None, list(goal_ids), type_=postgresql.ARRAY(Integer))
+        batch = func.unnest(array).table_valued("id").render_derived(name="g")
+        newest = (
+            select(*columns)
+            .where(CheckinRow.goal_id == batch.c.id, *answered)
+            .order_by(CheckinRow.period.desc())
+            .limit(1)
+            .lateral()
         )
-    ).all()
+        rows = session.execute(select(*newest.c).select_from(batch).join(newest, true())).all()
+    else:
+        rows = session.execute(
+            select(*columns).where(_id_in(session, CheckinRow.goal_id, goal_ids), *answered)
+        ).all()
     latest: dict[int, LastAnswerRow] = {}
     for goal_id, period, answer, answered_at, note in rows:
         seen = latest.get(goal_id)
@@ -364,22 +382,32 @@ def _update_many(
     columns: Sequence[tuple[str, Any]],
     rows: Sequence[Sequence[Any]],
     build: Any,
-) -> None:
+    *,
+    returning: bool = False,
+) -> list[int] | None:
     """Run `build(src, match)` for every row: on PostgreSQL one `UPDATE ... FROM` a JSON batch
-    (see `rows_source`), on SQLite one prepared UPDATE executed per row."""
+    (see `rows_source`), on SQLite one prepared UPDATE executed per row.
+
+    With `returning`, the ids of the updated rows on PostgreSQL; None on SQLite, whose
+    executemany returns no rows.
+    """
     if not rows:
-        return
+        return []
     if _is_postgres(session):
         names = [name for name, _ in columns]
         values = rows_source(columns, [dict(zip(names, row, strict=True)) for row in rows])
         src = {name: values.c[name] for name in names}
-        session.execute(build(src, table.c.id == src["id"]))
-        return
+        stmt = build(src, table.c.id == src["id"])
+        if not returning:
+            session.execute(stmt)
+            return None
+        return list(session.scalars(stmt.returning(table.c.id)))
     src = {name: bindparam(f"b_{name}", type_=type_) for name, type_ in columns}
     params = [
         {f"b_{name}": value for (name, _), value in zip(columns, row, strict=True)} for row in rows
     ]
     session.connection().execute(build(src, table.c.id == src["id"]), params)
+    return None
 
 
 def complete(
@@ -504,15 +532,18 @@ def advance_goals(
             )
         )
 
-    _update_many(session, goals, columns, rows, build)
+    moved = _update_many(session, goals, columns, rows, build, returning=True)
     nexts = [values for values in following if values is not None]
     if nexts:
         # A goal deleted by forget-me while its DM was in flight gets no next row (and must not
-        # fail the whole batch's write-back on the foreign key).
-        alive = set(
-            session.scalars(select(GoalRow.id).where(GoalRow.id.in_([v["goal_id"] for v in nexts])))
-        )
-        insert_pending(session, [v for v in nexts if v["goal_id"] in alive])
+        # fail the whole batch's write-back on the foreign key). On PostgreSQL the UPDATE above
+        # returned the goals it moved on, and holds them locked until commit, so none of them
+        # can go before the insert; SQLite's transaction holds the write lock from its start.
+        if moved is None:
+            ids = [values["goal_id"] for values in nexts]
+            moved = list(session.scalars(select(GoalRow.id).where(GoalRow.id.in_(ids))))
+        alive = set(moved)
+        insert_pending(session, [values for values in nexts if values["goal_id"] in alive])
     _insert_digests(session, digests)
 
 
