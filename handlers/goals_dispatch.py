@@ -39,8 +39,9 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -156,6 +157,10 @@ class TickStats:
     digests: int = 0
     zones_checked: int = 0
     bookkeeping_s: float = 0.0
+    """Time spent on the database side: every claim, write-back, review, digest and zone
+    transaction of the tick, with the Python that prepares and reads it."""
+    composing_s: float = 0.0
+    """Time spent building check-in DMs (neither bookkeeping nor Slack)."""
     results: dict[str, int] = field(default_factory=dict)
 
 
@@ -286,6 +291,15 @@ class Dispatcher:
             log.info("goals tick %s", stats)
         return stats
 
+    @contextmanager
+    def _bookkeeping(self, stats: TickStats) -> Iterator[None]:
+        """Count the enclosed time as bookkeeping (see `TickStats.bookkeeping_s`)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            stats.bookkeeping_s += time.perf_counter() - started
+
     def batch_limit(self) -> int:
         """Rows per claim: a few seconds of sends at the pace, and at most half a lease's worth.
 
@@ -310,16 +324,17 @@ class Dispatcher:
         """Claim, send and record batches until nothing more is due."""
         limit = self.batch_limit()
         while True:
-            started = time.perf_counter()
-            claimed = self.claim_checkins()
-            stats.bookkeeping_s += time.perf_counter() - started
+            with self._bookkeeping(stats):
+                claimed = self.claim_checkins()
             if not claimed:
                 return
             stats.claimed += len(claimed)
-            results = self._deliver_all([self._checkin_delivery(c) for c in claimed])
             started = time.perf_counter()
-            self.record_checkins(claimed, results, stats)
-            stats.bookkeeping_s += time.perf_counter() - started
+            deliveries = [self._checkin_delivery(c) for c in claimed]
+            stats.composing_s += time.perf_counter() - started
+            results = self._deliver_all(deliveries)
+            with self._bookkeeping(stats):
+                self.record_checkins(claimed, results, stats)
             if len(claimed) < limit:
                 return
 
@@ -424,7 +439,7 @@ class Dispatcher:
         while True:
             now = self.deps.clock()
             notices: list[tuple[str, str, Message, list[Block]]] = []
-            with self.deps.sessions.begin() as session:
+            with self._bookkeeping(stats), self.deps.sessions.begin() as session:
                 reviews = queue.due_reviews(session, now, self.config.batch_size)
                 for item in reviews:
                     notices.extend(self._apply(session, item, now, stats))
@@ -488,7 +503,7 @@ class Dispatcher:
         """Send due coach digests: one DM per coach per cadence day."""
         while True:
             now = self.deps.clock()
-            with self.deps.sessions.begin() as session:
+            with self._bookkeeping(stats), self.deps.sessions.begin() as session:
                 row_ids = queue.claim_due(
                     session,
                     DigestRow,
@@ -503,13 +518,14 @@ class Dispatcher:
                 return
             items = [self._digest_delivery(d, lines[d.id]) for d in digests]
             results = self._deliver_all(items)
-            outcomes = [
-                self._outcome(d.id, d.due_at, d.attempts, r, now, TickStats())
-                for d, r in zip(digests, results, strict=True)
-            ]
-            stats.digests += sum(o.status == CheckinStatus.SENT.value for o in outcomes)
-            with self.deps.sessions.begin() as session:
-                queue.complete(session, DigestRow, outcomes, owner=self.owner, now=now)
+            with self._bookkeeping(stats):
+                outcomes = [
+                    self._outcome(d.id, d.due_at, d.attempts, r, now, TickStats())
+                    for d, r in zip(digests, results, strict=True)
+                ]
+                stats.digests += sum(o.status == CheckinStatus.SENT.value for o in outcomes)
+                with self.deps.sessions.begin() as session:
+                    queue.complete(session, DigestRow, outcomes, owner=self.owner, now=now)
             if len(digests) < self.batch_limit():
                 return
 
@@ -545,7 +561,7 @@ class Dispatcher:
     def refresh_zones(self, stats: TickStats) -> None:
         """Ask Slack again for the zone of people whose check-in is near and zone is stale."""
         now = self.deps.clock()
-        with self.deps.sessions.begin() as session:
+        with self._bookkeeping(stats), self.deps.sessions.begin() as session:
             stale = queue.goals_needing_zone(
                 session,
                 now,
@@ -554,15 +570,17 @@ class Dispatcher:
                 limit=ZONE_REFRESHES_PER_TICK,
             )
         for goal_id, team_id, user_id in stale:
-            tz_name = self._slack_zone(team_id, user_id, now)
+            tz_name = self._slack_zone(team_id, user_id, now, stats)
             if isinstance(tz_name, bool):
                 return
-            with self.deps.sessions.begin() as session:
+            with self._bookkeeping(stats), self.deps.sessions.begin() as session:
                 if repo.change_zone(session, goal_id, tz_name, now, self.limits):
                     log.info("goal %s follows a new time zone", goal_id)
             stats.zones_checked += 1
 
-    def _slack_zone(self, team_id: str, user_id: str, now: datetime) -> str | bool | None:
+    def _slack_zone(
+        self, team_id: str, user_id: str, now: datetime, stats: TickStats
+    ) -> str | bool | None:
         """The user's zone from users.info (None: unknown; False: rate-limited, stop for now)."""
         try:
             info = self.client.users_info(user=user_id)
@@ -572,7 +590,7 @@ class Dispatcher:
             return None
         user: dict[str, Any] = info.get("user") or {}
         tz_name = user.get("tz") or None
-        with self.deps.sessions.begin() as session:
+        with self._bookkeeping(stats), self.deps.sessions.begin() as session:
             people.upsert_person(
                 session,
                 team_id=team_id,
