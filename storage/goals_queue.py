@@ -40,14 +40,18 @@ from sqlalchemy import (
     column,
     false,
     func,
+    literal,
     literal_column,
+    null,
     or_,
     select,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from bot.goals import CheckinRecord, GoalLimits, GoalStatus, digest_at, resolve_zone
 from storage.goals import (
@@ -119,14 +123,14 @@ def _table(model: Queue | type[GoalRow]) -> Table:
     return table
 
 
-def _pending_due(model: Queue, now: datetime) -> Any:
+def _pending_due(table: Table, now: datetime) -> Any:
     """Pending rows whose time has come."""
-    return and_(status_is(model.status, CheckinStatus.PENDING), model.due_at <= now)
+    return and_(status_is(table.c.status, CheckinStatus.PENDING), table.c.due_at <= now)
 
 
-def _lease_expired(model: Queue, now: datetime) -> Any:
+def _lease_expired(table: Table, now: datetime) -> Any:
     """Claimed rows whose worker's lease has run out."""
-    return and_(status_is(model.status, CheckinStatus.CLAIMED), model.lease_expires_at <= now)
+    return and_(status_is(table.c.status, CheckinStatus.CLAIMED), table.c.lease_expires_at <= now)
 
 
 def claim_due(
@@ -170,61 +174,64 @@ def _claim_rows(
     Rows whose lease ran out come first (they have waited longest), then pending rows by due
     time; each kind is picked through its own index, so a claim never sorts the whole backlog.
     """
-    claimed = _claim(
-        session,
-        model,
-        _lease_expired(model, now),
-        model.lease_expires_at,
-        columns,
-        owner=owner,
-        now=now,
-        lease=lease,
-        limit=limit,
-    )
-    if len(claimed) < limit:
-        claimed += _claim(
-            session,
-            model,
-            _pending_due(model, now),
-            model.due_at,
-            columns,
-            owner=owner,
-            now=now,
-            lease=lease,
-            limit=limit - len(claimed),
-        )
+    table = _table(model)
+    kinds = [
+        (_lease_expired(table, now), table.c.lease_expires_at),
+        (_pending_due(table, now), table.c.due_at),
+    ]
+    if _is_postgres(session):
+        # One statement. ARRAY(subquery) is evaluated once, then rows are found by primary key:
+        # no join plan that scans the whole table. SKIP LOCKED lets other workers take the next
+        # rows, and the outer LIMIT stops the pending pick (and its locking) once expired
+        # leases have filled part of the batch.
+        picks = [
+            select(pick.c.id)
+            for pick in (
+                _pick(table, condition, order, limit).with_for_update(skip_locked=True).subquery()
+                for condition, order in kinds
+            )
+        ]
+        ids = union_all(*picks).limit(limit).scalar_subquery()
+        where = table.c.id == any_(func.array(ids))
+        return _claim(session, table, where, columns, owner=owner, now=now, lease=lease)
+    # SQLite: a compare-and-set per kind (the UPDATE repeats the condition on what it changes).
+    claimed: list[Any] = []
+    for condition, order in kinds:
+        if len(claimed) == limit:
+            break
+        pick = _pick(table, condition, order, limit - len(claimed)).scalar_subquery()
+        where = and_(table.c.id.in_(pick), condition)
+        claimed += _claim(session, table, where, columns, owner=owner, now=now, lease=lease)
     return claimed
+
+
+def _pick(table: Table, condition: Any, order: Any, limit: int) -> Select[Any]:
+    """The ids of up to `limit` rows matching `condition`, oldest `order` first."""
+    return select(table.c.id).where(condition).order_by(order).limit(limit)
 
 
 def _claim(
     session: Session,
-    model: Queue,
-    condition: Any,
-    order: Any,
+    table: Table,
+    where: Any,
     columns: Sequence[Any],
     *,
     owner: str,
     now: datetime,
     lease: timedelta,
-    limit: int,
 ) -> list[Any]:
-    """One claiming UPDATE for the rows matching `condition`, oldest `order` first."""
-    table = _table(model)
+    """The claiming UPDATE of the rows matching `where`, returning `columns` of each.
+
+    Built from the table's columns, not the mapped class's attributes, so that it runs as a
+    plain Core statement rather than through the ORM's bulk-update handling.
+    """
     values = {
         "status": CheckinStatus.CLAIMED.value,
         "lease_owner": owner,
         "lease_expires_at": now + lease,
-        "attempts": model.attempts + 1,
-        "first_claimed_at": func.coalesce(model.first_claimed_at, now),
+        "attempts": table.c.attempts + 1,
+        "first_claimed_at": func.coalesce(table.c.first_claimed_at, now),
     }
-    pick = select(model.id).where(condition).order_by(order).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        # ARRAY(subquery) is evaluated once, then rows are found by primary key: no join plan
-        # that scans the whole table, and SKIP LOCKED lets other workers take the next rows.
-        locked = pick.with_for_update(skip_locked=True).scalar_subquery()
-        where = table.c.id == any_(func.array(locked))
-    else:
-        where = and_(table.c.id.in_(pick.scalar_subquery()), condition)
     stmt = update(table).where(where).values(values).returning(*columns)
     return list(session.execute(stmt).all())
 
@@ -358,7 +365,8 @@ def rows_source(columns: Sequence[tuple[str, Any]], rows: Sequence[dict[str, Any
     arrays per column cost more than JSON: the driver quotes every element in Python.)
     """
     dated = [name for name, type_ in columns if isinstance(type_, (Date, UTCDateTime))]
-    payload = [_iso(dict(row), dated) for row in rows]
+    texts: dict[Any, str] = {}  # a batch repeats few dates and times: format each once
+    payload = [_iso(dict(row), dated, texts) for row in rows]
     typed = [column(name, type_) for name, type_ in columns]
     return (
         func.json_to_recordset(bindparam(None, payload, type_=postgresql.JSON()))
@@ -367,12 +375,16 @@ def rows_source(columns: Sequence[tuple[str, Any]], rows: Sequence[dict[str, Any
     )
 
 
-def _iso(record: dict[str, Any], dated: Sequence[str]) -> dict[str, Any]:
-    """The record with its dates and times as ISO 8601 text (aware datetimes keep their offset)."""
+def _iso(record: dict[str, Any], dated: Sequence[str], texts: dict[Any, str]) -> dict[str, Any]:
+    """The record with its dates and times as ISO 8601 text (aware datetimes keep their offset);
+    `texts` remembers the values already formatted."""
     for name in dated:
         value = record[name]
         if value is not None:
-            record[name] = value.isoformat()
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = value.isoformat()
+            record[name] = text
     return record
 
 
@@ -426,7 +438,6 @@ def complete(
         ("due_at", UTCDateTime()),
         ("channel", String()),
         ("ts", String()),
-        ("sent_at", UTCDateTime()),
         ("error", String()),
         ("untried", Integer()),
     ]
@@ -437,7 +448,6 @@ def complete(
             outcome.due_at,
             outcome.channel,
             outcome.ts,
-            now if outcome.status == CheckinStatus.SENT.value else None,
             outcome.error,
             0 if outcome.attempted else 1,
         )
@@ -448,6 +458,7 @@ def complete(
     # answer then waits on the claimed row (see storage.goals.record_answer) and lands here.
     # (Digest rows have no answers.)
     answered_early = table.c.answered_at.is_not(None) if "answered_at" in table.c else false()
+    sent_at = literal(now, UTCDateTime())  # the same for every row sent: one parameter
 
     def build(src: dict[str, Any], match: Any) -> Any:
         sent = src["status"] == CheckinStatus.SENT.value
@@ -469,7 +480,7 @@ def complete(
                 due_at=src["due_at"],
                 channel=src["channel"],
                 ts=src["ts"],
-                sent_at=src["sent_at"],
+                sent_at=case((sent, sent_at), else_=null()),
                 last_error=src["error"],
                 attempts=table.c.attempts - src["untried"],
                 lease_owner=None,
