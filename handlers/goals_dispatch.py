@@ -389,10 +389,14 @@ class Dispatcher:
                 sent.append((item, outcome))
             if result is not None and result.kind == "unreachable":
                 unreachable.append(item.goal.id)
-        coaches = {c.goal.spec.coach_id for c, _ in sent if c.goal.spec.coach_id is not None}
+        coaches = {
+            (c.goal.team_id, c.goal.spec.coach_id)
+            for c, _ in sent
+            if c.goal.spec.coach_id is not None
+        }
         with self.deps.sessions.begin() as session:
             queue.complete(session, CheckinRow, outcomes, owner=self.owner, now=now)
-            zones = _coach_zones(session, claimed[0].goal.team_id, coaches) if coaches else {}
+            zones = people.zones_of(session, coaches)
             queue.advance_goals(session, sent, now=now, limits=self.limits, coach_zones=zones)
             for goal_id in unreachable:
                 repo.pause_goal(session, goal_id, PauseReason.USER_UNREACHABLE, now)
@@ -608,16 +612,6 @@ def _last_answer(row: queue.LastAnswerRow | None) -> LastAnswer | None:
     if row is None:
         return None
     return LastAnswer(CheckinAnswer(row.answer), row.answered_at, row.note)
-
-
-def _coach_zones(session: Any, team_id: str, coaches: set[str]) -> dict[str, str]:
-    """The stored zones of coaches (for the hour of their digest)."""
-    zones = {}
-    for coach in coaches:
-        person = people.get_person(session, team_id, coach)
-        if person is not None and person.tz_name:
-            zones[coach] = person.tz_name
-    return zones
 
 
 def add_jobs(scheduler: BackgroundScheduler, deps: Deps, client: WebClient) -> None:

@@ -497,9 +497,12 @@ def advance_goals(
     *,
     now: datetime,
     limits: GoalLimits,
-    coach_zones: dict[str, str],
+    coach_zones: dict[tuple[str, str], str],
 ) -> None:
-    """After sends: move each goal on (last period, DM channel, review), schedule its next DM."""
+    """After sends: move each goal on (last period, DM channel, review), schedule its next DM.
+
+    `coach_zones`: the stored zone of each (team, coach), for the hour of the coach's digest.
+    """
     if not sent:
         return
     goals = _table(GoalRow)
@@ -566,14 +569,19 @@ def _following(claimed: Claimed, now: datetime, limits: GoalLimits) -> dict[str,
 
 
 def _digest_values(
-    claimed: Claimed, coach: str, now: datetime, digest_time: time, coach_zones: dict[str, str]
+    claimed: Claimed,
+    coach: str,
+    now: datetime,
+    digest_time: time,
+    coach_zones: dict[tuple[str, str], str],
 ) -> dict[str, Any]:
     """The coach's digest row for the day of this check-in."""
-    zone = resolve_zone(coach_zones.get(coach) or claimed.goal.tz_name).zone
+    team = claimed.goal.team_id
+    zone = resolve_zone(coach_zones.get((team, coach)) or claimed.goal.tz_name).zone
     at = digest_at(claimed.period, zone, digest_time)
     # A check-in sent after the digest hour still gets a couple of hours to be answered.
     return {
-        "team_id": claimed.goal.team_id,
+        "team_id": team,
         "coach_id": coach,
         "day": claimed.period,
         "status": CheckinStatus.PENDING.value,

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,9 @@ from bot.goals import (
 from handlers.deps import Deps
 from handlers.fakeslack import FakeSlack
 from handlers.goals_dispatch import Dispatcher, dispatch_client
-from storage import db
+from storage import db, people
 from storage import goals as repo
-from storage.goals import CheckinKind, CheckinRow, CheckinStatus
+from storage.goals import CheckinKind, CheckinRow, CheckinStatus, DigestRow
 from tests.conftest import FakeClock, make_settings
 from tests.goals_seed import reset_sequences, seed_goals
 
@@ -194,6 +194,44 @@ def test_silence_nudges_then_tells_the_coach_then_pauses(world: World) -> None:
     walk(world, dispatcher, datetime(2026, 4, 6, 12, 0, tzinfo=UTC), timedelta(hours=1))
     assert world.keys()[repo.checkin_key(goal.id, date(2026, 3, 30))] == 0
     assert world.keys()[repo.checkin_key(goal.id, date(2026, 4, 6))] == 1
+
+
+def test_each_coach_digest_is_timed_in_that_coach_zone_across_workspaces(world: World) -> None:
+    # Two workspaces' check-ins go out in one batch; each coach's stored zone is looked up in
+    # the coach's own workspace.
+    other = "T0OTHER"
+    goal = world.goal(coach_id="U0COACH")
+    with world.deps.sessions.begin() as session:
+        repo.create_goal(
+            session,
+            team_id=other,
+            user_id="U0BOB",
+            spec=replace(goal.spec, coach_id="U0TOKYO"),
+            tz_name="Europe/Berlin",
+            now=world.clock(),
+            limits=world.deps.settings.goals.limits,
+        )
+        for team, coach, zone in (
+            (world.slack.team_id, "U0COACH", "America/New_York"),
+            (other, "U0TOKYO", "Asia/Tokyo"),
+        ):
+            people.upsert_person(
+                session,
+                team_id=team,
+                user_id=coach,
+                tz_name=zone,
+                is_bot=False,
+                deleted=False,
+                now=world.clock(),
+            )
+    dispatcher = world.dispatcher()
+    world.clock.advance(days=7, hours=1, minutes=10)  # both first check-ins are due
+    assert dispatcher.tick().sent == 2
+    with world.deps.sessions.begin() as session:
+        due = dict(session.execute(select(DigestRow.coach_id, DigestRow.due_at)).all())
+    # 17:00 in New York; 17:00 in Tokyo has passed, so two hours after the send.
+    assert due["U0COACH"] == datetime(2026, 3, 9, 21, 0, tzinfo=UTC)
+    assert due["U0TOKYO"] == world.clock() + timedelta(hours=2)
 
 
 def test_a_restart_between_ticks_loses_nothing(world: World) -> None:
