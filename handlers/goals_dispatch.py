@@ -51,6 +51,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
+from sqlalchemy.orm import Session
 
 from bot.goals import (
     CheckinAnswer,
@@ -314,29 +315,37 @@ class Dispatcher:
     # check-ins ---------------------------------------------------------------------------------
     def claim_checkins(self) -> list[queue.Claimed]:
         """Claim a batch of due check-ins for this worker."""
-        now = self.deps.clock()
         with self.deps.sessions.begin() as session:
-            return queue.claim_checkins(
-                session, owner=self.owner, now=now, lease=self.lease, limit=self.batch_limit()
-            )
+            return self._claim_checkins(session)
+
+    def _claim_checkins(self, session: Session) -> list[queue.Claimed]:
+        return queue.claim_checkins(
+            session,
+            owner=self.owner,
+            now=self.deps.clock(),
+            lease=self.lease,
+            limit=self.batch_limit(),
+        )
 
     def dispatch_checkins(self, stats: TickStats) -> None:
-        """Claim, send and record batches until nothing more is due."""
+        """Claim, send and record batches until nothing more is due.
+
+        A full batch's write-back claims the next batch in the same transaction: one commit (one
+        wait for the disk) a batch rather than two.
+        """
         limit = self.batch_limit()
-        while True:
-            with self._bookkeeping(stats):
-                claimed = self.claim_checkins()
-            if not claimed:
-                return
+        with self._bookkeeping(stats):
+            claimed = self.claim_checkins()
+        while claimed:
             stats.claimed += len(claimed)
             started = time.perf_counter()
             deliveries = [self._checkin_delivery(c) for c in claimed]
             stats.composing_s += time.perf_counter() - started
             results = self._deliver_all(deliveries)
             with self._bookkeeping(stats):
-                self.record_checkins(claimed, results, stats)
-            if len(claimed) < limit:
-                return
+                claimed = self.record_checkins(
+                    claimed, results, stats, claim_next=len(claimed) == limit
+                )
 
     def _checkin_delivery(self, claimed: queue.Claimed) -> Delivery | None:
         """The DM of a claimed row, or None when its goal is no longer active."""
@@ -375,9 +384,17 @@ class Dispatcher:
             return [future.result() if future else None for future in futures]
 
     def record_checkins(
-        self, claimed: Sequence[queue.Claimed], results: Sequence[Result | None], stats: TickStats
-    ) -> None:
-        """Write back a batch: sent rows move their goals on; failures retry, pause or stop."""
+        self,
+        claimed: Sequence[queue.Claimed],
+        results: Sequence[Result | None],
+        stats: TickStats,
+        *,
+        claim_next: bool = False,
+    ) -> list[queue.Claimed]:
+        """Write back a batch: sent rows move their goals on; failures retry, pause or stop.
+
+        With `claim_next`, the same transaction then claims the next batch, which is returned.
+        """
         now = self.deps.clock()
         outcomes: list[queue.Outcome] = []
         sent: list[tuple[queue.Claimed, queue.Outcome]] = []
@@ -400,6 +417,7 @@ class Dispatcher:
             queue.advance_goals(session, sent, now=now, limits=self.limits, coach_zones=zones)
             for goal_id in unreachable:
                 repo.pause_goal(session, goal_id, PauseReason.USER_UNREACHABLE, now)
+            return self._claim_checkins(session) if claim_next else []
 
     def _outcome(  # noqa: PLR0917
         self,

@@ -249,6 +249,23 @@ def test_a_restart_between_ticks_loses_nothing(world: World) -> None:
         assert keys[repo.checkin_key(goal.id, date(2026, 3, 16))] == 1
 
 
+def test_one_tick_sends_batch_after_batch_each_claimed_with_the_last_write_back(
+    world: World,
+) -> None:
+    goals = [world.goal(user=f"U{n}") for n in range(5)]
+    world.clock.now = datetime(2026, 3, 9, 8, 30, tzinfo=UTC)
+    settings = make_settings(world.slack, world.url, **world.env, GOALS_BATCH_SIZE="2")
+    deps = replace(world.deps, settings=settings)
+    stats = Dispatcher(deps, dispatch_client(settings)).tick()
+    assert (stats.claimed, stats.sent) == (5, 5)  # batches of 2, 2 and 1
+    keys = world.keys()
+    assert [keys[repo.checkin_key(g.id, date(2026, 3, 9))] for g in goals] == [1] * 5
+    for goal in goals:
+        sent, following = world.rows(goal.id)
+        assert sent.status is CheckinStatus.SENT and following.status is CheckinStatus.PENDING
+    assert Dispatcher(deps, dispatch_client(settings)).tick().claimed == 0
+
+
 def test_a_worker_killed_after_claiming_loses_nothing(world: World) -> None:
     goals = [world.goal(user=f"U{n}") for n in range(5)]
     world.clock.now = datetime(2026, 3, 9, 8, 30, tzinfo=UTC)
