@@ -1,12 +1,13 @@
 """The dispatcher's queue: claim due rows under a lease, then record what happened, in batches.
 
-Claiming (`claim_due`) is one statement per batch:
+Claiming (`claim_due`) takes rows whose lease ran out first, then pending rows by due time:
 
-- PostgreSQL: `UPDATE ... WHERE id = ANY(ARRAY(SELECT id ... FOR UPDATE SKIP LOCKED LIMIT n))`:
-  concurrent workers skip each other's rows instead of waiting.
-- SQLite: SQLAlchemy silently drops SKIP LOCKED there, so the UPDATE is a compare-and-set: it
-  repeats the "still due" condition on the rows it changes, and the engine begins every
-  transaction with BEGIN IMMEDIATE, so two claims never interleave.
+- PostgreSQL, one statement: `UPDATE ... WHERE id = ANY(ARRAY(<expired> UNION ALL <pending>
+  LIMIT n))`, each pick `FOR UPDATE SKIP LOCKED`: concurrent workers skip each other's rows
+  instead of waiting.
+- SQLite, one statement per kind: SQLAlchemy silently drops SKIP LOCKED there, so the UPDATE is
+  a compare-and-set: it repeats the "still due" condition on the rows it changes, and the engine
+  begins every transaction with BEGIN IMMEDIATE, so two claims never interleave.
 
 A row is due when it is `pending` with `due_at <= now`, or `claimed` with an expired lease: a
 crashed worker's rows come back on their own. Every completion is a compare-and-set on
@@ -15,10 +16,12 @@ result of the worker that took the row over.
 
 Cost per check-in is what bounds a large drain, so a batch is a fixed number of statements: the
 claim returns the columns it needs, goals and last answers are read with one id-array parameter
-each, and on PostgreSQL the completion, the goal updates and the next check-ins are each one
-statement over the whole batch passed as JSON (`rows_source`); SQLite runs executemany, which is
-in-process and as fast. The due and lease indexes are partial (pending rows / claimed rows), so a
-row leaves them once sent and every claim and completion writes fewer index entries.
+each (answers one row per goal, through the index), and on PostgreSQL the completion, the goal
+updates and the next check-ins are each one statement over the whole batch passed as JSON
+(`rows_source`); the goal update returns the goals it moved on, so the next check-ins need no
+lookup of their own. SQLite runs executemany, which is in-process and as fast. The due and lease
+indexes are partial (pending rows / claimed rows), so a row leaves them once sent and every claim
+and completion writes fewer index entries.
 """
 
 from __future__ import annotations
