@@ -1,12 +1,13 @@
 """The dispatcher's queue: claim due rows under a lease, then record what happened, in batches.
 
-Claiming (`claim_due`) is one statement per batch:
+Claiming (`claim_due`) takes rows whose lease ran out first, then pending rows by due time:
 
-- PostgreSQL: `UPDATE ... WHERE id = ANY(ARRAY(SELECT id ... FOR UPDATE SKIP LOCKED LIMIT n))`:
-  concurrent workers skip each other's rows instead of waiting.
-- SQLite: SQLAlchemy silently drops SKIP LOCKED there, so the UPDATE is a compare-and-set: it
-  repeats the "still due" condition on the rows it changes, and the engine begins every
-  transaction with BEGIN IMMEDIATE, so two claims never interleave.
+- PostgreSQL, one statement: `UPDATE ... WHERE id = ANY(ARRAY(<expired> UNION ALL <pending>
+  LIMIT n))`, each pick `FOR UPDATE SKIP LOCKED`: concurrent workers skip each other's rows
+  instead of waiting.
+- SQLite, one statement per kind: SQLAlchemy silently drops SKIP LOCKED there, so the UPDATE is
+  a compare-and-set: it repeats the "still due" condition on the rows it changes, and the engine
+  begins every transaction with BEGIN IMMEDIATE, so two claims never interleave.
 
 A row is due when it is `pending` with `due_at <= now`, or `claimed` with an expired lease: a
 crashed worker's rows come back on their own. Every completion is a compare-and-set on
@@ -15,10 +16,12 @@ result of the worker that took the row over.
 
 Cost per check-in is what bounds a large drain, so a batch is a fixed number of statements: the
 claim returns the columns it needs, goals and last answers are read with one id-array parameter
-each, and on PostgreSQL the completion, the goal updates and the next check-ins are each one
-statement over the whole batch passed as JSON (`rows_source`); SQLite runs executemany, which is
-in-process and as fast. The due and lease indexes are partial (pending rows / claimed rows), so a
-row leaves them once sent and every claim and completion writes fewer index entries.
+each (answers one row per goal, through the index), and on PostgreSQL the completion, the goal
+updates and the next check-ins are each one statement over the whole batch passed as JSON
+(`rows_source`); the goal update returns the goals it moved on, so the next check-ins need no
+lookup of their own. SQLite runs executemany, which is in-process and as fast. The due and lease
+indexes are partial (pending rows / claimed rows), so a row leaves them once sent and every claim
+and completion writes fewer index entries.
 """
 
 from __future__ import annotations
@@ -40,13 +43,18 @@ from sqlalchemy import (
     column,
     false,
     func,
+    literal,
     literal_column,
+    null,
     or_,
     select,
+    true,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from bot.goals import CheckinRecord, GoalLimits, GoalStatus, digest_at, resolve_zone
 from storage.goals import (
@@ -118,14 +126,14 @@ def _table(model: Queue | type[GoalRow]) -> Table:
     return table
 
 
-def _pending_due(model: Queue, now: datetime) -> Any:
+def _pending_due(table: Table, now: datetime) -> Any:
     """Pending rows whose time has come."""
-    return and_(status_is(model.status, CheckinStatus.PENDING), model.due_at <= now)
+    return and_(status_is(table.c.status, CheckinStatus.PENDING), table.c.due_at <= now)
 
 
-def _lease_expired(model: Queue, now: datetime) -> Any:
+def _lease_expired(table: Table, now: datetime) -> Any:
     """Claimed rows whose worker's lease has run out."""
-    return and_(status_is(model.status, CheckinStatus.CLAIMED), model.lease_expires_at <= now)
+    return and_(status_is(table.c.status, CheckinStatus.CLAIMED), table.c.lease_expires_at <= now)
 
 
 def claim_due(
@@ -169,61 +177,64 @@ def _claim_rows(
     Rows whose lease ran out come first (they have waited longest), then pending rows by due
     time; each kind is picked through its own index, so a claim never sorts the whole backlog.
     """
-    claimed = _claim(
-        session,
-        model,
-        _lease_expired(model, now),
-        model.lease_expires_at,
-        columns,
-        owner=owner,
-        now=now,
-        lease=lease,
-        limit=limit,
-    )
-    if len(claimed) < limit:
-        claimed += _claim(
-            session,
-            model,
-            _pending_due(model, now),
-            model.due_at,
-            columns,
-            owner=owner,
-            now=now,
-            lease=lease,
-            limit=limit - len(claimed),
-        )
+    table = _table(model)
+    kinds = [
+        (_lease_expired(table, now), table.c.lease_expires_at),
+        (_pending_due(table, now), table.c.due_at),
+    ]
+    if _is_postgres(session):
+        # One statement. ARRAY(subquery) is evaluated once, then rows are found by primary key:
+        # no join plan that scans the whole table. SKIP LOCKED lets other workers take the next
+        # rows, and the outer LIMIT stops the pending pick (and its locking) once expired
+        # leases have filled part of the batch.
+        picks = [
+            select(pick.c.id)
+            for pick in (
+                _pick(table, condition, order, limit).with_for_update(skip_locked=True).subquery()
+                for condition, order in kinds
+            )
+        ]
+        ids = union_all(*picks).limit(limit).scalar_subquery()
+        where = table.c.id == any_(func.array(ids))
+        return _claim(session, table, where, columns, owner=owner, now=now, lease=lease)
+    # SQLite: a compare-and-set per kind (the UPDATE repeats the condition on what it changes).
+    claimed: list[Any] = []
+    for condition, order in kinds:
+        if len(claimed) == limit:
+            break
+        pick = _pick(table, condition, order, limit - len(claimed)).scalar_subquery()
+        where = and_(table.c.id.in_(pick), condition)
+        claimed += _claim(session, table, where, columns, owner=owner, now=now, lease=lease)
     return claimed
+
+
+def _pick(table: Table, condition: Any, order: Any, limit: int) -> Select[Any]:
+    """The ids of up to `limit` rows matching `condition`, oldest `order` first."""
+    return select(table.c.id).where(condition).order_by(order).limit(limit)
 
 
 def _claim(
     session: Session,
-    model: Queue,
-    condition: Any,
-    order: Any,
+    table: Table,
+    where: Any,
     columns: Sequence[Any],
     *,
     owner: str,
     now: datetime,
     lease: timedelta,
-    limit: int,
 ) -> list[Any]:
-    """One claiming UPDATE for the rows matching `condition`, oldest `order` first."""
-    table = _table(model)
+    """The claiming UPDATE of the rows matching `where`, returning `columns` of each.
+
+    Built from the table's columns, not the mapped class's attributes, so that it runs as a
+    plain Core statement rather than through the ORM's bulk-update handling.
+    """
     values = {
         "status": CheckinStatus.CLAIMED.value,
         "lease_owner": owner,
         "lease_expires_at": now + lease,
-        "attempts": model.attempts + 1,
-        "first_claimed_at": func.coalesce(model.first_claimed_at, now),
+        "attempts": table.c.attempts + 1,
+        "first_claimed_at": func.coalesce(table.c.first_claimed_at, now),
     }
-    pick = select(model.id).where(condition).order_by(order).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        # ARRAY(subquery) is evaluated once, then rows are found by primary key: no join plan
-        # that scans the whole table, and SKIP LOCKED lets other workers take the next rows.
-        locked = pick.with_for_update(skip_locked=True).scalar_subquery()
-        where = table.c.id == any_(func.array(locked))
-    else:
-        where = and_(table.c.id.in_(pick.scalar_subquery()), condition)
     stmt = update(table).where(where).values(values).returning(*columns)
     return list(session.execute(stmt).all())
 
@@ -312,19 +323,36 @@ def _last_answers(session: Session, goal_ids: set[int]) -> dict[int, LastAnswerR
     """Each goal's latest answered check-in (one query for the batch)."""
     if not goal_ids:
         return {}
-    rows = session.execute(
-        select(
-            CheckinRow.goal_id,
-            CheckinRow.period,
-            CheckinRow.answer,
-            CheckinRow.answered_at,
-            CheckinRow.note,
-        ).where(
-            _id_in(session, CheckinRow.goal_id, goal_ids),
-            CheckinRow.kind == CheckinKind.CHECKIN.value,
-            CheckinRow.answered_at.is_not(None),
+    columns = (
+        CheckinRow.goal_id,
+        CheckinRow.period,
+        CheckinRow.answer,
+        CheckinRow.answered_at,
+        CheckinRow.note,
+    )
+    answered = (
+        CheckinRow.kind == CheckinKind.CHECKIN.value,
+        CheckinRow.answered_at.is_not(None),
+    )
+    if _is_postgres(session):
+        # Per goal, the newest answered row, read backwards through the (goal, kind, period)
+        # index: a nested loop by construction, whatever the planner's statistics say (a
+        # freshly loaded table would otherwise be scanned whole), and one row per goal however
+        # long its history.
+        array = bindparam(None, list(goal_ids), type_=postgresql.ARRAY(Integer))
+        batch = func.unnest(array).table_valued("id").render_derived(name="g")
+        newest = (
+            select(*columns)
+            .where(CheckinRow.goal_id == batch.c.id, *answered)
+            .order_by(CheckinRow.period.desc())
+            .limit(1)
+            .lateral()
         )
-    ).all()
+        rows = session.execute(select(*newest.c).select_from(batch).join(newest, true())).all()
+    else:
+        rows = session.execute(
+            select(*columns).where(_id_in(session, CheckinRow.goal_id, goal_ids), *answered)
+        ).all()
     latest: dict[int, LastAnswerRow] = {}
     for goal_id, period, answer, answered_at, note in rows:
         seen = latest.get(goal_id)
@@ -340,7 +368,8 @@ def rows_source(columns: Sequence[tuple[str, Any]], rows: Sequence[dict[str, Any
     arrays per column cost more than JSON: the driver quotes every element in Python.)
     """
     dated = [name for name, type_ in columns if isinstance(type_, (Date, UTCDateTime))]
-    payload = [_iso(dict(row), dated) for row in rows]
+    texts: dict[Any, str] = {}  # a batch repeats few dates and times: format each once
+    payload = [_iso(dict(row), dated, texts) for row in rows]
     typed = [column(name, type_) for name, type_ in columns]
     return (
         func.json_to_recordset(bindparam(None, payload, type_=postgresql.JSON()))
@@ -349,12 +378,16 @@ def rows_source(columns: Sequence[tuple[str, Any]], rows: Sequence[dict[str, Any
     )
 
 
-def _iso(record: dict[str, Any], dated: Sequence[str]) -> dict[str, Any]:
-    """The record with its dates and times as ISO 8601 text (aware datetimes keep their offset)."""
+def _iso(record: dict[str, Any], dated: Sequence[str], texts: dict[Any, str]) -> dict[str, Any]:
+    """The record with its dates and times as ISO 8601 text (aware datetimes keep their offset);
+    `texts` remembers the values already formatted."""
     for name in dated:
         value = record[name]
         if value is not None:
-            record[name] = value.isoformat()
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = value.isoformat()
+            record[name] = text
     return record
 
 
@@ -364,22 +397,32 @@ def _update_many(
     columns: Sequence[tuple[str, Any]],
     rows: Sequence[Sequence[Any]],
     build: Any,
-) -> None:
+    *,
+    returning: bool = False,
+) -> list[int] | None:
     """Run `build(src, match)` for every row: on PostgreSQL one `UPDATE ... FROM` a JSON batch
-    (see `rows_source`), on SQLite one prepared UPDATE executed per row."""
+    (see `rows_source`), on SQLite one prepared UPDATE executed per row.
+
+    With `returning`, the ids of the updated rows on PostgreSQL; None on SQLite, whose
+    executemany returns no rows.
+    """
     if not rows:
-        return
+        return []
     if _is_postgres(session):
         names = [name for name, _ in columns]
         values = rows_source(columns, [dict(zip(names, row, strict=True)) for row in rows])
         src = {name: values.c[name] for name in names}
-        session.execute(build(src, table.c.id == src["id"]))
-        return
+        stmt = build(src, table.c.id == src["id"])
+        if not returning:
+            session.execute(stmt)
+            return None
+        return list(session.scalars(stmt.returning(table.c.id)))
     src = {name: bindparam(f"b_{name}", type_=type_) for name, type_ in columns}
     params = [
         {f"b_{name}": value for (name, _), value in zip(columns, row, strict=True)} for row in rows
     ]
     session.connection().execute(build(src, table.c.id == src["id"]), params)
+    return None
 
 
 def complete(
@@ -398,7 +441,6 @@ def complete(
         ("due_at", UTCDateTime()),
         ("channel", String()),
         ("ts", String()),
-        ("sent_at", UTCDateTime()),
         ("error", String()),
         ("untried", Integer()),
     ]
@@ -409,7 +451,6 @@ def complete(
             outcome.due_at,
             outcome.channel,
             outcome.ts,
-            now if outcome.status == CheckinStatus.SENT.value else None,
             outcome.error,
             0 if outcome.attempted else 1,
         )
@@ -420,6 +461,7 @@ def complete(
     # answer then waits on the claimed row (see storage.goals.record_answer) and lands here.
     # (Digest rows have no answers.)
     answered_early = table.c.answered_at.is_not(None) if "answered_at" in table.c else false()
+    sent_at = literal(now, UTCDateTime())  # the same for every row sent: one parameter
 
     def build(src: dict[str, Any], match: Any) -> Any:
         sent = src["status"] == CheckinStatus.SENT.value
@@ -441,7 +483,7 @@ def complete(
                 due_at=src["due_at"],
                 channel=src["channel"],
                 ts=src["ts"],
-                sent_at=src["sent_at"],
+                sent_at=case((sent, sent_at), else_=null()),
                 last_error=src["error"],
                 attempts=table.c.attempts - src["untried"],
                 lease_owner=None,
@@ -458,9 +500,12 @@ def advance_goals(
     *,
     now: datetime,
     limits: GoalLimits,
-    coach_zones: dict[str, str],
+    coach_zones: dict[tuple[str, str], str],
 ) -> None:
-    """After sends: move each goal on (last period, DM channel, review), schedule its next DM."""
+    """After sends: move each goal on (last period, DM channel, review), schedule its next DM.
+
+    `coach_zones`: the stored zone of each (team, coach), for the hour of the coach's digest.
+    """
     if not sent:
         return
     goals = _table(GoalRow)
@@ -504,15 +549,18 @@ def advance_goals(
             )
         )
 
-    _update_many(session, goals, columns, rows, build)
+    moved = _update_many(session, goals, columns, rows, build, returning=True)
     nexts = [values for values in following if values is not None]
     if nexts:
         # A goal deleted by forget-me while its DM was in flight gets no next row (and must not
-        # fail the whole batch's write-back on the foreign key).
-        alive = set(
-            session.scalars(select(GoalRow.id).where(GoalRow.id.in_([v["goal_id"] for v in nexts])))
-        )
-        insert_pending(session, [v for v in nexts if v["goal_id"] in alive])
+        # fail the whole batch's write-back on the foreign key). On PostgreSQL the UPDATE above
+        # returned the goals it moved on, and holds them locked until commit, so none of them
+        # can go before the insert; SQLite's transaction holds the write lock from its start.
+        if moved is None:
+            ids = [values["goal_id"] for values in nexts]
+            moved = list(session.scalars(select(GoalRow.id).where(GoalRow.id.in_(ids))))
+        alive = set(moved)
+        insert_pending(session, [values for values in nexts if values["goal_id"] in alive])
     _insert_digests(session, digests)
 
 
@@ -524,14 +572,19 @@ def _following(claimed: Claimed, now: datetime, limits: GoalLimits) -> dict[str,
 
 
 def _digest_values(
-    claimed: Claimed, coach: str, now: datetime, digest_time: time, coach_zones: dict[str, str]
+    claimed: Claimed,
+    coach: str,
+    now: datetime,
+    digest_time: time,
+    coach_zones: dict[tuple[str, str], str],
 ) -> dict[str, Any]:
     """The coach's digest row for the day of this check-in."""
-    zone = resolve_zone(coach_zones.get(coach) or claimed.goal.tz_name).zone
+    team = claimed.goal.team_id
+    zone = resolve_zone(coach_zones.get((team, coach)) or claimed.goal.tz_name).zone
     at = digest_at(claimed.period, zone, digest_time)
     # A check-in sent after the digest hour still gets a couple of hours to be answered.
     return {
-        "team_id": claimed.goal.team_id,
+        "team_id": team,
         "coach_id": coach,
         "day": claimed.period,
         "status": CheckinStatus.PENDING.value,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -89,6 +90,21 @@ _UPSERT = (
         updated_at=UTCDateTime(),
     )
 )
+
+
+def zones_of(session: Session, people: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The stored zones of (team, user) pairs, one query; people without one are left out."""
+    wanted = set(people)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(PersonRow.team_id, PersonRow.user_id, PersonRow.tz_name).where(
+            PersonRow.user_id.in_({user for _, user in wanted}),
+            PersonRow.team_id.in_({team for team, _ in wanted}),
+            PersonRow.tz_name.is_not(None),
+        )
+    ).all()
+    return {(team, user): tz for team, user, tz in rows if (team, user) in wanted and tz}
 
 
 def upsert_person(

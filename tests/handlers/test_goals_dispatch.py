@@ -8,7 +8,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,9 @@ from bot.goals import (
 from handlers.deps import Deps
 from handlers.fakeslack import FakeSlack
 from handlers.goals_dispatch import Dispatcher, dispatch_client
-from storage import db
+from storage import db, people
 from storage import goals as repo
-from storage.goals import CheckinKind, CheckinRow, CheckinStatus
+from storage.goals import CheckinKind, CheckinRow, CheckinStatus, DigestRow
 from tests.conftest import FakeClock, make_settings
 from tests.goals_seed import reset_sequences, seed_goals
 
@@ -196,6 +196,44 @@ def test_silence_nudges_then_tells_the_coach_then_pauses(world: World) -> None:
     assert world.keys()[repo.checkin_key(goal.id, date(2026, 4, 6))] == 1
 
 
+def test_each_coach_digest_is_timed_in_that_coach_zone_across_workspaces(world: World) -> None:
+    # Two workspaces' check-ins go out in one batch; each coach's stored zone is looked up in
+    # the coach's own workspace.
+    other = "T0OTHER"
+    goal = world.goal(coach_id="U0COACH")
+    with world.deps.sessions.begin() as session:
+        repo.create_goal(
+            session,
+            team_id=other,
+            user_id="U0BOB",
+            spec=replace(goal.spec, coach_id="U0TOKYO"),
+            tz_name="Europe/Berlin",
+            now=world.clock(),
+            limits=world.deps.settings.goals.limits,
+        )
+        for team, coach, zone in (
+            (world.slack.team_id, "U0COACH", "America/New_York"),
+            (other, "U0TOKYO", "Asia/Tokyo"),
+        ):
+            people.upsert_person(
+                session,
+                team_id=team,
+                user_id=coach,
+                tz_name=zone,
+                is_bot=False,
+                deleted=False,
+                now=world.clock(),
+            )
+    dispatcher = world.dispatcher()
+    world.clock.advance(days=7, hours=1, minutes=10)  # both first check-ins are due
+    assert dispatcher.tick().sent == 2
+    with world.deps.sessions.begin() as session:
+        due = dict(session.execute(select(DigestRow.coach_id, DigestRow.due_at)).all())
+    # 17:00 in New York; 17:00 in Tokyo has passed, so two hours after the send.
+    assert due["U0COACH"] == datetime(2026, 3, 9, 21, 0, tzinfo=UTC)
+    assert due["U0TOKYO"] == world.clock() + timedelta(hours=2)
+
+
 def test_a_restart_between_ticks_loses_nothing(world: World) -> None:
     goals = [world.goal(user=f"U{n}") for n in range(6)]
     world.dispatcher().tick()
@@ -209,6 +247,23 @@ def test_a_restart_between_ticks_loses_nothing(world: World) -> None:
     for goal in goals:
         assert keys[repo.checkin_key(goal.id, date(2026, 3, 9))] == 1
         assert keys[repo.checkin_key(goal.id, date(2026, 3, 16))] == 1
+
+
+def test_one_tick_sends_batch_after_batch_each_claimed_with_the_last_write_back(
+    world: World,
+) -> None:
+    goals = [world.goal(user=f"U{n}") for n in range(5)]
+    world.clock.now = datetime(2026, 3, 9, 8, 30, tzinfo=UTC)
+    settings = make_settings(world.slack, world.url, **world.env, GOALS_BATCH_SIZE="2")
+    deps = replace(world.deps, settings=settings)
+    stats = Dispatcher(deps, dispatch_client(settings)).tick()
+    assert (stats.claimed, stats.sent) == (5, 5)  # batches of 2, 2 and 1
+    keys = world.keys()
+    assert [keys[repo.checkin_key(g.id, date(2026, 3, 9))] for g in goals] == [1] * 5
+    for goal in goals:
+        sent, following = world.rows(goal.id)
+        assert sent.status is CheckinStatus.SENT and following.status is CheckinStatus.PENDING
+    assert Dispatcher(deps, dispatch_client(settings)).tick().claimed == 0
 
 
 def test_a_worker_killed_after_claiming_loses_nothing(world: World) -> None:
