@@ -9,14 +9,17 @@ It only ever adds escalations: a high score sends the situation to the people wh
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import re
+from itertools import pairwise, repeat
 
 from bot.guidance import _risk_weights as weights
+from bot.guidance.matcher import Memo
 from bot.text import strip_slack_markup
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# For ASCII text: the bytes a word can hold stay, every other byte becomes a space.
+_WORD_BYTES = bytes(b if re.fullmatch(r"[a-z0-9']", chr(b)) else ord(" ") for b in range(256))
 _SUFFIXES = ("ingly", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly", "ment", "ments")
 MAX_CHARS = 4000
 
@@ -31,10 +34,23 @@ def stem(word: str) -> str:
     return word
 
 
+def words(text: str) -> list[str]:
+    """The lower-cased words of the text (Slack markup neutralised, length capped)."""
+    plain = strip_slack_markup(text[:MAX_CHARS]).lower()
+    if not plain.isascii():
+        return _WORD.findall(plain)
+    # The same words as the regex finds, cut with C-level string calls: runs of word bytes are
+    # words, except that an apostrophe inside a run needs the regex ("rock'n'roll", "'til").
+    runs = plain.encode().translate(_WORD_BYTES).decode().split()
+    if "'" not in plain:
+        return runs
+    return [w for run in runs for w in (_WORD.findall(run) if "'" in run else (run,))]
+
+
 def features(text: str) -> list[str]:
     """Stems and stem bigrams of the text (Slack markup neutralised, length capped)."""
-    words = [stem(w) for w in _WORD.findall(strip_slack_markup(text[:MAX_CHARS]).lower())]
-    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+    stems = [stem(w) for w in words(text)]
+    return stems + [f"{a} {b}" for a, b in pairwise(stems)]
 
 
 def _split_tables() -> tuple[dict[str, float], dict[tuple[str, str], float]]:
@@ -51,6 +67,8 @@ def _split_tables() -> tuple[dict[str, float], dict[tuple[str, str], float]]:
 
 
 _SINGLE, _PAIRS = _split_tables()
+# The stem of each word seen (bounded), looked up without a Python call per word.
+_STEMS: Memo[str, str] = Memo(stem, 16384)
 
 
 def risk(text: str) -> float:
@@ -58,10 +76,9 @@ def risk(text: str) -> float:
 
     Equal to scoring `set(features(text))` against the weights, without building the strings.
     """
-    words = [stem(w) for w in _WORD.findall(strip_slack_markup(text[:MAX_CHARS]).lower())]
-    single, pairs = _SINGLE.get, _PAIRS.get
-    total = weights.BIAS + sum(single(w, 0.0) for w in set(words))
-    total += sum(pairs(p, 0.0) for p in set(itertools.pairwise(words)))
+    stems = list(map(_STEMS.__getitem__, words(text)))
+    total = weights.BIAS + sum(map(_SINGLE.get, set(stems), repeat(0.0)))
+    total += sum(map(_PAIRS.get, set(pairwise(stems)), repeat(0.0)))
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
 
 

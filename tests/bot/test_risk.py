@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.guidance import Practice, classify
 from bot.guidance import _risk_weights as weights
-from bot.guidance.risk import features, is_risky, risk, stem
+from bot.guidance.risk import MAX_CHARS, features, is_risky, risk, stem, words
+from bot.text import strip_slack_markup
 
 
 @pytest.mark.parametrize(
@@ -30,6 +35,33 @@ def test_features_neutralise_slack_markup_and_cap_length() -> None:
     assert "u0abc123" not in feats
     assert "someone" in feats
     assert len(feats) < 2 * 900
+
+
+def _regex_words(text: str) -> list[str]:
+    """The model's words as its regex defines them."""
+    plain = strip_slack_markup(text[:MAX_CHARS]).lower()
+    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", plain)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "I'm fine, don't worry.",
+        "rock'n'roll, 'til the 80's, the students' x'9 a''b ab'c9d x'y'z'w '",
+        "Café naïve Ünïcode and the Kelvin sign \u212a",
+        "<@U1> &amp; <https://x.example|the doc> it's",
+        "word " * 1000,
+    ],
+    ids=["empty", "contractions", "apostrophe-edges", "non-ascii", "markup", "over-the-cap"],
+)
+def test_words_are_the_regex_words(text: str) -> None:
+    assert words(text) == _regex_words(text)
+
+
+@given(st.text(alphabet="aZ9 '’_-.,;\n\téßK\u212a<>&@|"))
+def test_words_are_the_regex_words_for_any_text(text: str) -> None:
+    assert words(text) == _regex_words(text)
 
 
 def test_threshold_and_scores_are_probabilities() -> None:
