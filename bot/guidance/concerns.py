@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress
 
 from bot.guidance.escalate import EscalateFinding
-from bot.guidance.matcher import Tokens
+from bot.guidance.matcher import Memo, Tokens
 from bot.guidance.model import EscalateTopic
 
 H = EscalateTopic.HARASSMENT
@@ -481,7 +482,7 @@ class ConcernDetector:
         self._rules: dict[str, list[Rule]] = {}
         for rule in rules:
             self._rules.setdefault(rule.concepts[0], []).append(rule)
-        self._cache: dict[str, tuple[_Node, ...]] = {}
+        self._heads = Memo(self._heads_of, _CACHE_LIMIT)
 
     def _add(self, concept: str, term: str) -> None:
         """Add one term's path to the trie and mark its concept at every end."""
@@ -492,26 +493,21 @@ class ConcernDetector:
             if concept not in node.ends:
                 node.ends = (*node.ends, concept)
 
-    def _heads(self, word: str) -> tuple[_Node, ...]:
-        """Return the trie nodes a term starting with this word reaches (memoised)."""
-        found = self._cache.get(word)
-        if found is not None:
-            return found
+    def _heads_of(self, word: str) -> tuple[_Node, ...]:
+        """Return the trie nodes a term starting with this word reaches."""
         root = self._root
         heads = [root.exact[word]] if word in root.exact else []
         heads.extend(node for p, node in root.prefixes if word.startswith(p))
-        found = tuple(heads)
-        if len(self._cache) < _CACHE_LIMIT:
-            self._cache[word] = found
-        return found
+        return tuple(heads)
 
     def occurrences(self, tokens: Tokens) -> dict[str, list[Span]]:
         """Return every concept's spans (word positions), in text order."""
         words = tokens.words
         found: dict[str, list[Span]] = {}
-        heads = self._heads
-        for i, word in enumerate(words):
-            for node in heads(word):
+        # Per-word lookups in C; only the few words that start a term reach the Python loop.
+        heads = list(map(self._heads.__getitem__, words))
+        for i in compress(range(len(words)), heads):
+            for node in heads[i]:
                 _walk(node, words, i + 1, i, found)
         return found
 
