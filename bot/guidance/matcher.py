@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, count
+from itertools import accumulate, compress, count, pairwise
 from operator import add
 from typing import Any, NamedTuple, TypeAlias, TypeVar
 
@@ -228,13 +228,10 @@ class PhraseIndex:
         words = tokens.words
         hits: list[list[Hit[Any]]] = [[] for _ in range(self._lexicons)]
         survivors = self._survivors
-        # Only words that can start a phrase are visited; most words start none.
-        starts = list(compress(range(len(words)), map(self._heads.__getitem__, words)))
-        following = (*words[1:], _END)
-        pairs = zip(map(words.__getitem__, starts), map(following.__getitem__, starts), strict=True)
-        at_starts = list(map(survivors.__getitem__, pairs))
-        # Most starts have no surviving phrase; only the others reach the Python loop.
-        for i, fitting in compress(zip(starts, at_starts, strict=True), at_starts):
+        # The phrases that fit each word and the next, looked up in C (a word that starts no
+        # phrase has none); only the positions where some fit reach the Python loop.
+        fits = list(map(survivors.__getitem__, pairwise((*words, _END))))
+        for i, fitting in compress(enumerate(fits), fits):
             found = survivors[_window(words, i, _DEEPEST)] if fitting is _DEEPER else fitting
             for payload, elements, size, k, lexicon in found:
                 if size > 0:
