@@ -30,7 +30,9 @@ def mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
 
 def section(text: str, block_id: str | None = None) -> Block:
     """A section with mrkdwn text."""
-    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if len(text) > SECTION_TEXT_MAX:  # mrkdwn(text), inlined: the answer has several sections
+        text = _fit(text, SECTION_TEXT_MAX)
+    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
     if block_id:
         block["block_id"] = block_id
     return block
@@ -43,7 +45,9 @@ def header(text: str) -> Block:
 
 def context(text: str) -> Block:
     """A context line with mrkdwn text."""
-    return {"type": "context", "elements": [mrkdwn(text, CONTEXT_TEXT_MAX)]}
+    if len(text) > CONTEXT_TEXT_MAX:  # mrkdwn(text), inlined as in section
+        text = _fit(text, CONTEXT_TEXT_MAX)
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
 def divider() -> Block:
@@ -55,9 +59,11 @@ def button(
     text: str, action_id: str, *, style: str | None = None, value: str | None = None
 ) -> Block:
     """A button element."""
+    if len(text) > BUTTON_TEXT_MAX:
+        text = _fit(text, BUTTON_TEXT_MAX)
     element: Block = {
         "type": "button",
-        "text": {"type": "plain_text", "text": _fit(text, BUTTON_TEXT_MAX), "emoji": True},
+        "text": {"type": "plain_text", "text": text, "emoji": True},
         "action_id": action_id,
     }
     if style:

@@ -61,7 +61,7 @@ class CommandRouter:
         self._subcommands: dict[str, Subcommand] = {}
         self._ordered: list[Subcommand] = []
         self._default: Handler | None = None
-        self._next_step_actions: set[str] = set()
+        self._next_step_actions: frozenset[str] = frozenset()
 
     def add(self, sub: Subcommand) -> None:
         """Register a sub-command under its name and aliases."""
@@ -77,12 +77,12 @@ class CommandRouter:
 
     def offer(self, action_id: str) -> None:
         """Declare that a next-step button with this action id has a listener."""
-        self._next_step_actions.add(action_id)
+        self._next_step_actions |= {action_id}
 
     @property
     def next_step_actions(self) -> frozenset[str]:
         """Action ids of next-step buttons that some feature handles."""
-        return frozenset(self._next_step_actions)
+        return self._next_step_actions
 
     @property
     def subcommands(self) -> tuple[Subcommand, ...]:
