@@ -10,7 +10,7 @@ from bot.guidance import Comparison, Guidance, Practice, classify, compare, topi
 from bot.resources import GuidanceResources
 from bot.text import escape_mrkdwn
 from handlers import ids, live
-from handlers.blocks import Block, actions, button, context, divider, header, section
+from handlers.blocks import Block, ack_json, actions, button, context, divider, header, section
 from handlers.router import CommandCall, CommandRouter, Subcommand
 
 PRACTICE_NAMES = {
@@ -157,10 +157,9 @@ def register(app: App, router: CommandRouter) -> None:
     def answer(call: CommandCall) -> None:
         guidance = classify(call.rest)
         blocks = answer_blocks(guidance, live.resources(call.deps), router.next_step_actions)
-        call.ack(
-            response_type="ephemeral",
-            text=answer_text(guidance),
-            blocks=blocks,
+        ack_json(
+            call.ack,
+            {"text": answer_text(guidance), "response_type": "ephemeral", "blocks": blocks},
         )
 
     def run_compare(call: CommandCall) -> None:
