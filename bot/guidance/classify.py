@@ -133,7 +133,9 @@ def _score(tokens: Tokens, hits: list[_Found]) -> list[_Scored]:
     for hit in _pronoun_found(tokens.words):
         found[hit[0][0]].append(hit)
     # A stable sort, so ties keep the model's order.
-    return sorted(map(_total, found, found.values()), key=_SCORE, reverse=True)
+    return sorted(
+        [_total(practice, mine) for practice, mine in found.items()], key=_SCORE, reverse=True
+    )
 
 
 _SCORE = attrgetter("score")
@@ -298,7 +300,7 @@ def _reasons(evidence: tuple[Evidence, ...], limit: int) -> tuple[str, ...]:
             totals[dimension] += e.weight
     # A stable sort: dimensions of equal weight keep the order they were found in.
     ranked = sorted(totals, key=totals.__getitem__, reverse=True)[:limit]
-    return tuple(map(_reason, ranked, map(groups.__getitem__, ranked)))
+    return tuple([_reason(dimension, groups[dimension]) for dimension in ranked])
 
 
 def _reason(dimension: Dimension, items: list[Evidence]) -> str:
