@@ -185,6 +185,8 @@ def build_app(
         token_verification_enabled=False,
         process_before_response=process_before_response,
         raise_error_for_unhandled_request=False,
+        # The bot defines no custom workflow functions: no function token to attach per request.
+        attaching_function_token_enabled=False,
         logger=bolt_log,
         listener_executor=listener_executor
         or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
