@@ -59,16 +59,28 @@ def _split_tables() -> tuple[dict[str, float], dict[tuple[str, str], float]]:
     pairs: dict[tuple[str, str], float] = {}
     for name, weight in weights.WEIGHTS.items():
         first, _, second = name.partition(" ")
+        first = _KNOWN.setdefault(first, first)
         if second:
-            pairs[(first, second)] = weight
+            pairs[(first, _KNOWN.setdefault(second, second))] = weight
         else:
             single[first] = weight
     return single, pairs
 
 
+# Every stem the tables name, as the one string object the tables hold.
+_KNOWN: dict[str, str] = {}
 _SINGLE, _PAIRS = _split_tables()
+
+
+def _known_stem(word: str) -> str:
+    """The word's stem; a stem the tables name is their own string object, so that looking it
+    up compares identities rather than characters (the tables are large and mostly not cached)."""
+    s = stem(word)
+    return _KNOWN.get(s, s)
+
+
 # The stem of each word seen (bounded), looked up without a Python call per word.
-_STEMS: Memo[str, str] = Memo(stem, 16384)
+_STEMS: Memo[str, str] = Memo(_known_stem, 16384)
 
 
 def risk(text: str) -> float:
