@@ -20,6 +20,8 @@ from bot.text import strip_slack_markup
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # For ASCII text: the bytes a word can hold stay, every other byte becomes a space.
 _WORD_BYTES = bytes(b if re.fullmatch(r"[a-z0-9']", chr(b)) else ord(" ") for b in range(256))
+# An apostrophe followed, within its run, by a digit or another apostrophe ("rock'n'roll").
+_ODD_APOSTROPHE = re.compile(r"'[a-z]*[0-9']")
 _SUFFIXES = ("ingly", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly", "ment", "ments")
 MAX_CHARS = 4000
 
@@ -40,11 +42,25 @@ def words(text: str) -> list[str]:
     if not plain.isascii():
         return _WORD.findall(plain)
     # The same words as the regex finds, cut with C-level string calls: runs of word bytes are
-    # words, except that an apostrophe inside a run needs the regex ("rock'n'roll", "'til").
-    runs = plain.encode().translate(_WORD_BYTES).decode().split()
-    if "'" not in plain:
+    # words, unless an apostrophe in a run is not between a letter or digit and letters only
+    # ("'til", "rock'n'roll", "80's'"); such a run goes to the regex.
+    marked = plain.encode().translate(_WORD_BYTES).decode()
+    runs = marked.split()
+    if "'" not in marked or _inner_apostrophes_only(marked):
         return runs
     return [w for run in runs for w in (_WORD.findall(run) if "'" in run else (run,))]
+
+
+def _inner_apostrophes_only(marked: str) -> bool:
+    """Tell whether each apostrophe sits as in "don't": after a letter or digit, before letters
+    that end the run (then the regex finds each run whole)."""
+    return not (
+        marked[0] == "'"
+        or marked[-1] == "'"
+        or " '" in marked
+        or "' " in marked
+        or _ODD_APOSTROPHE.search(marked) is not None
+    )
 
 
 def features(text: str) -> list[str]:
