@@ -72,21 +72,20 @@ class Tokens(NamedTuple):
 
     def context_quote(self, start: int, end: int, reach: int = 2) -> str:
         """Return the hit widened by a few words inside the same clause."""
+        text, starts, ends = self.text, self.starts, self.ends
         lo, hi = start, end
-        for _ in range(reach):
-            if lo == 0 or self._breaks_before(lo):
+        # Widen while the gap to the next word out is not a clause boundary (mostly one space).
+        while start - lo < reach and lo > 0:
+            gap = text[ends[lo - 1] : starts[lo]]
+            if gap != " " and _CLAUSE_BREAK.search(gap):
                 break
             lo -= 1
-        for _ in range(reach):
-            if hi >= len(self.words) or self._breaks_before(hi):
+        while hi - end < reach and hi < len(self.words):
+            gap = text[ends[hi - 1] : starts[hi]]
+            if gap != " " and _CLAUSE_BREAK.search(gap):
                 break
             hi += 1
-        return self.text[self.starts[lo] : self.ends[hi - 1]]
-
-    def _breaks_before(self, index: int) -> bool:
-        """Tell whether a clause boundary lies between a token and the one before it."""
-        gap = self.text[self.ends[index - 1] : self.starts[index]]
-        return gap != " " and _CLAUSE_BREAK.search(gap) is not None
+        return text[starts[lo] : ends[hi - 1]]
 
 
 # Contractions whose apostrophe-free spelling is another word ("we're" is not "were").
