@@ -17,6 +17,8 @@ def escape_mrkdwn(s: str) -> str:
 
 def strip_slack_markup(s: str) -> str:
     """Turn Slack's mentions and links into harmless plain words and unescape the rest."""
+    if "<" not in s and "&" not in s:
+        return s  # no markup and no entities: most situations
     plain = _SLACK_MARKUP.sub(_replace_markup, s)
     # Slack sends a user's own &, < and > as entities; after the markup is gone they are text.
     return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

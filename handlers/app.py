@@ -244,6 +244,12 @@ def build_app(
 ) -> App:
     """A Bolt app with every feature registered; nothing is contacted until it serves."""
     settings = deps.settings
+    bolt_log = logging.getLogger("slack_bolt")
+    # Bolt formats a debug line for every middleware of every request unless its logger's own
+    # level is above DEBUG (an unset level counts as DEBUG); its debug lines may also carry
+    # request bodies, which logs.configure keeps out. Pinning today's effective level (at least
+    # INFO) changes nothing that is logged.
+    bolt_log.setLevel(max(logging.INFO, bolt_log.getEffectiveLevel()))
     app = App(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret.reveal() or None,
@@ -251,7 +257,9 @@ def build_app(
         token_verification_enabled=False,
         process_before_response=process_before_response,
         raise_error_for_unhandled_request=False,
-        logger=logging.getLogger("slack_bolt"),
+        # The bot defines no custom workflow functions: no function token to attach per request.
+        attaching_function_token_enabled=False,
+        logger=bolt_log,
         listener_executor=AckWaitingExecutor(
             listener_executor
             or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")

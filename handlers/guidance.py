@@ -10,7 +10,7 @@ from bot.guidance import Comparison, Guidance, Practice, classify, compare, topi
 from bot.resources import GuidanceResources
 from bot.text import escape_mrkdwn
 from handlers import ids, live
-from handlers.blocks import Block, actions, button, context, divider, header, section
+from handlers.blocks import Block, ack_json, actions, button, context, divider, header, section
 from handlers.router import CommandCall, CommandRouter, Subcommand
 
 PRACTICE_NAMES = {
@@ -19,63 +19,77 @@ PRACTICE_NAMES = {
     Practice.CONSULTING: "Consulting",
 }
 NOT_STORED = "Only you can see this. I don't keep what you typed."
+# Read once: on Python 3.11 each `Practice.X` goes through EnumType.__getattr__ (the answer is
+# the slash command's hot path).
+_ESCALATE, _UNCLEAR = Practice.ESCALATE, Practice.UNCLEAR
+
+# What to do next for a practice: the text, and its buttons as (label, action id, style).
+_NEXT_STEPS: dict[Practice, tuple[str, tuple[tuple[str, str, str | None], ...]]] = {
+    Practice.COACHING: (
+        "Pick the one behaviour or skill, decide how you'll know it changed, and give it a"
+        " few weeks with regular check-ins.",
+        (("Set a coaching goal", ids.GOAL_NEW_ACTION, "primary"),),
+    ),
+    Practice.MENTORING: (
+        "Look for someone a few steps ahead of you on the path you're curious about, and"
+        " meet regularly without a deadline.",
+        (
+            ("Find a mentor", ids.MENTOR_REQUEST_ACTION, "primary"),
+            ("Become a mentor", ids.MENTOR_SIGNUP_ACTION, None),
+        ),
+    ),
+}
+
+
+def _name(practice: Practice) -> str:
+    return PRACTICE_NAMES.get(practice) or practice.value
 
 
 def _headline(g: Guidance) -> str:
-    name = PRACTICE_NAMES.get(g.practice, g.practice.value)
+    name = _name(g.practice)
     if g.also is None:
         return f"*{name}* fits best ({g.confidence_label})."
-    second = PRACTICE_NAMES.get(g.also, g.also.value)
+    second = _name(g.also)
     return (
         f"*{name}* first, then *{second.lower()}* ({g.confidence_label}): your situation has both."
     )
 
 
 def _split_lines(g: Guidance) -> list[str]:
-    return [
-        f"• *{PRACTICE_NAMES.get(p.practice, p.practice.value)}* for “{escape_mrkdwn(p.quote)}”"
-        for p in g.split
-    ]
+    return [f"• *{_name(p.practice)}* for “{escape_mrkdwn(p.quote)}”" for p in g.split]
 
 
 def _next_step(
     practice: Practice, resources: GuidanceResources, offered: Collection[str]
 ) -> tuple[str, list[Block]]:
     """What to do next for one practice, with buttons only for features this bot runs."""
-    if practice is Practice.COACHING:
-        buttons = [button("Set a coaching goal", ids.GOAL_NEW_ACTION, style="primary")]
-        text = (
-            "Pick the one behaviour or skill, decide how you'll know it changed, and give it a"
-            " few weeks with regular check-ins."
-        )
-    elif practice is Practice.MENTORING:
-        buttons = [
-            button("Find a mentor", ids.MENTOR_REQUEST_ACTION, style="primary"),
-            button("Become a mentor", ids.MENTOR_SIGNUP_ACTION),
-        ]
-        text = (
-            "Look for someone a few steps ahead of you on the path you're curious about, and"
-            " meet regularly without a deadline."
-        )
-    else:
+    step = _NEXT_STEPS.get(practice)
+    if step is None:
         return f"*Who to talk to:* {resources.consulting_contact}", []
-    return text, [b for b in buttons if b["action_id"] in offered]
+    text, buttons = step
+    return text, [
+        button(label, action_id, style=style)
+        for label, action_id, style in buttons
+        if action_id in offered
+    ]
 
 
 def answer_blocks(
     g: Guidance, resources: GuidanceResources, offered: Collection[str]
 ) -> list[Block]:
     """The guidance answer as Block Kit (user words escaped, admin texts kept as mrkdwn)."""
-    if g.practice is Practice.ESCALATE:
+    if g.practice is _ESCALATE:
         return _escalate_blocks(g, resources)
-    if g.practice is Practice.UNCLEAR:
+    if g.practice is _UNCLEAR:
         question = escape_mrkdwn(g.question or "Could you tell me a bit more?")
         return [section(question), context(NOT_STORED)]
     blocks: list[Block] = [section(_headline(g))]
     if g.split:
         blocks.append(section("\n".join(_split_lines(g))))
     if g.reasons:
-        why = "\n".join(f"• {escape_mrkdwn(r)}" for r in g.reasons)
+        # One bullet per reason; escaping works character by character, so the joined text
+        # is escaped at once.
+        why = escape_mrkdwn("• " + "\n• ".join(g.reasons))
         blocks.append(section(f"*Why*\n{why}"))
     buttons: list[Block] = []
     steps: list[str] = []
@@ -109,14 +123,14 @@ def _escalate_blocks(g: Guidance, resources: GuidanceResources) -> list[Block]:
 
 def answer_text(g: Guidance) -> str:
     """Plain-text fallback (notifications, screen readers)."""
-    if g.practice is Practice.ESCALATE:
+    if g.practice is _ESCALATE:
         return "This needs people who can act on it, not coaching: see the contacts below."
-    if g.practice is Practice.UNCLEAR:
+    if g.practice is _UNCLEAR:
         return g.question or "Could you tell me a bit more?"
-    name = PRACTICE_NAMES.get(g.practice, g.practice.value)
+    name = _name(g.practice)
     if g.also is None:
         return f"{name} fits best ({g.confidence_label})."
-    return f"{name} first, then {PRACTICE_NAMES.get(g.also, g.also.value).lower()}."
+    return f"{name} first, then {_name(g.also).lower()}."
 
 
 def compare_blocks(c: Comparison) -> list[Block]:
@@ -127,7 +141,7 @@ def compare_blocks(c: Comparison) -> list[Block]:
             f"• *{dim.value.capitalize()}*: {text}" for dim, text in profile.dimensions
         )
         sounds = ", ".join(f"“{s}”" for s in profile.sounds_like)
-        name = PRACTICE_NAMES.get(profile.practice, profile.practice.value)
+        name = _name(profile.practice)
         blocks.append(section(f"*{name}*: {profile.one_liner}\n{lines}\n_Sounds like:_ {sounds}"))
         blocks.append(divider())
     blocks.append(section(f"*They overlap.* {c.overlap}"))
@@ -143,10 +157,9 @@ def register(app: App, router: CommandRouter) -> None:
     def answer(call: CommandCall) -> None:
         guidance = classify(call.rest)
         blocks = answer_blocks(guidance, live.resources(call.deps), router.next_step_actions)
-        call.ack(
-            response_type="ephemeral",
-            text=answer_text(guidance),
-            blocks=blocks,
+        ack_json(
+            call.ack,
+            {"text": answer_text(guidance), "response_type": "ephemeral", "blocks": blocks},
         )
 
     def run_compare(call: CommandCall) -> None:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond
+from slack_bolt.listener import Listener
 from slack_sdk import WebClient
 
 from handlers import ids
@@ -60,7 +61,7 @@ class CommandRouter:
         self._subcommands: dict[str, Subcommand] = {}
         self._ordered: list[Subcommand] = []
         self._default: Handler | None = None
-        self._next_step_actions: set[str] = set()
+        self._next_step_actions: frozenset[str] = frozenset()
 
     def add(self, sub: Subcommand) -> None:
         """Register a sub-command under its name and aliases."""
@@ -76,12 +77,12 @@ class CommandRouter:
 
     def offer(self, action_id: str) -> None:
         """Declare that a next-step button with this action id has a listener."""
-        self._next_step_actions.add(action_id)
+        self._next_step_actions |= {action_id}
 
     @property
     def next_step_actions(self) -> frozenset[str]:
         """Action ids of next-step buttons that some feature handles."""
-        return frozenset(self._next_step_actions)
+        return self._next_step_actions
 
     @property
     def subcommands(self) -> tuple[Subcommand, ...]:
@@ -134,5 +135,41 @@ class CommandRouter:
             self._subcommands["help"].run(call)
 
     def register(self, app: App) -> None:
-        """Wire the slash command into the app."""
-        app.command(ids.COMMAND)(self.listener)
+        """Wire the slash command into the app (as the first listener Bolt tries)."""
+        # Bolt has no public way to add a Listener object; `app.command` would wrap the function
+        # in its generic listener, which this one replaces (see CommandListener).
+        app._listeners.append(CommandListener(ids.COMMAND, self.listener))
+
+
+class CommandListener(Listener):
+    """The slash command's Bolt listener: matched on the command and called with what it uses.
+
+    Bolt's generic listener (what `app.command` registers) builds every argument a listener could
+    ask for, some thirty with the payload parsed eight ways, once to match the request and again
+    to call the function: more work than the rest of a slash command's dispatch. This one reads
+    the command to match and passes the five arguments. Bolt still runs it as any listener: global
+    middleware first, then its listener runner, with its ack timeout and error handler.
+    """
+
+    def __init__(self, command: str, function: Callable[..., None]) -> None:
+        self.command = command
+        self.ack_function = function  # type: ignore[assignment]
+        self.matchers = ()
+        self.middleware = ()
+        self.lazy_functions = ()
+        self.auto_acknowledgement = False
+
+    def matches(self, *, req: BoltRequest, resp: BoltResponse) -> bool:
+        """The request is this slash command (what Bolt's `command` matcher checks)."""
+        return req.body.get("command") == self.command
+
+    def run_ack_function(self, *, request: BoltRequest, response: BoltResponse) -> None:
+        """Call the listener with the request's ack, respond, client, body and deps."""
+        context = request.context
+        self.ack_function(
+            ack=context.ack,
+            respond=context.respond,
+            client=context.client,
+            body=request.body,
+            deps=context["deps"],
+        )

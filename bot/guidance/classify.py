@@ -10,8 +10,8 @@ the net weighed most when the lexicon found none for the answer.
 
 from __future__ import annotations
 
-import dataclasses
 from itertools import compress, count, repeat
+from operator import attrgetter
 from typing import NamedTuple
 
 from bot.guidance import escalate, nets, practice_net, risk, wording
@@ -83,12 +83,21 @@ class _Scored(NamedTuple):
 
 _PRONOUN_SIGN = {**dict.fromkeys(SINGULAR, 1), **dict.fromkeys(PLURAL, -1)}
 
-# The score of a practice with no signals, exactly as summing nothing gives it.
-_NOTHING: dict[Practice, float] = {
-    Practice.COACHING: 0,
-    Practice.MENTORING: 0,
-    Practice.CONSULTING: 0 * NO_ORG_FACTOR,
+# Members read once: on Python 3.11 `Practice.X` goes through EnumType.__getattr__, which costs
+# more than a global on the hot path.
+_COACHING, _MENTORING, _CONSULTING = Practice.COACHING, Practice.MENTORING, Practice.CONSULTING
+_WHOSE_CHANGE = Dimension.WHOSE_CHANGE
+
+# A practice with no signals, scored exactly as summing nothing scores it.
+_UNSCORED: dict[Practice, _Scored] = {
+    _COACHING: _Scored(_COACHING, 0, ()),
+    _MENTORING: _Scored(_MENTORING, 0, ()),
+    _CONSULTING: _Scored(_CONSULTING, 0 * NO_ORG_FACTOR, ()),
 }
+
+# tuple.__new__(T, fields) builds the same named tuple as T(*fields) without T's Python-level
+# __new__, at about half the cost: an answer builds several.
+_new = tuple.__new__
 
 
 class Classifier:
@@ -235,23 +244,18 @@ class Classifier:
 
 def _score(tokens: Tokens, hits: list[_Found]) -> list[_Scored]:
     """Score each guidance practice, best first (ties keep the model's order)."""
-    found: dict[Practice, list[_Found]] = {
-        Practice.COACHING: [],
-        Practice.MENTORING: [],
-        Practice.CONSULTING: [],
-    }
+    found: dict[Practice, list[_Found]] = {_COACHING: [], _MENTORING: [], _CONSULTING: []}
     for hit in _longest_only(hits):
         found[hit[0][0]].append(hit)
     for hit in _pronoun_found(tokens.words):
         found[hit[0][0]].append(hit)
-    scored = [_total(practice, mine) for practice, mine in found.items()]
     # A stable sort, so ties keep the model's order.
-    return sorted(scored, key=_score_of, reverse=True)
+    return sorted(
+        [_total(practice, mine) for practice, mine in found.items()], key=_SCORE, reverse=True
+    )
 
 
-def _score_of(scored: _Scored) -> float:
-    """Sort key: a practice's score."""
-    return scored.score
+_SCORE = attrgetter("score")
 
 
 def _longest_only(hits: list[_Found]) -> list[_Found]:
@@ -279,8 +283,8 @@ def _quoted(scored: _Scored, tokens: Tokens) -> tuple[Evidence, ...]:
     text, starts, ends = tokens.text, tokens.starts, tokens.ends
     words = len(tokens.words)
     evidence = []
-    for signal, start, end in scored.found:
-        stop = min(end, words)
+    for (practice, dimension, weight, gloss), start, end in scored.found:
+        stop = end if end < words else words
         if stop - start == 1:
             # A lone word keeps a neighbour each side (within its clause).
             quote = tokens.context_quote(start, stop, 1)
@@ -288,29 +292,8 @@ def _quoted(scored: _Scored, tokens: Tokens) -> tuple[Evidence, ...]:
             quote = text[starts[start] : ends[stop - 1]]
         if len(quote) > MAX_QUOTE:
             quote = _short(quote)
-        evidence.append(_new_evidence(signal, quote, start, end))
+        evidence.append(_new(Evidence, (practice, dimension, quote, weight, gloss, start, end)))
     return tuple(evidence)
-
-
-# An answer builds several Evidence objects. Setting the slots of the frozen dataclass directly
-# skips the seven object.__setattr__ calls of its generated __init__: an equal object, built in
-# about half the time. (A field added to Evidence breaks this unpacking at import, not silently.)
-_set_practice, _set_dimension, _set_quote, _set_weight, _set_gloss, _set_position, _set_end = (
-    getattr(Evidence, f.name).__set__ for f in dataclasses.fields(Evidence)
-)
-
-
-def _new_evidence(signal: _Signal, quote: str, start: int, end: int) -> Evidence:
-    """Build Evidence exactly as Evidence(...) would, only faster."""
-    e = object.__new__(Evidence)
-    _set_practice(e, signal[0])
-    _set_dimension(e, signal[1])
-    _set_quote(e, quote)
-    _set_weight(e, signal[2])
-    _set_gloss(e, signal[3])
-    _set_position(e, start)
-    _set_end(e, end)
-    return e
 
 
 def _pronoun_found(words: tuple[str, ...]) -> list[_Found]:
@@ -320,13 +303,13 @@ def _pronoun_found(words: tuple[str, ...]) -> list[_Found]:
     if lead < 0:
         weight = min(4.0, 1.5 * -lead + 0.5)
         start, end = _around(next(compress(count(), map(PLURAL.__contains__, words))))
-        return [((Practice.CONSULTING, Dimension.WHOSE_CHANGE, weight, ORG.gloss), start, end)]
+        return [((_CONSULTING, _WHOSE_CHANGE, weight, ORG.gloss), start, end)]
     if lead > 0:
         weight = min(1.5, 0.3 * lead)
         start, end = _around(next(compress(count(), map(SINGULAR.__contains__, words))))
         return [
-            ((Practice.COACHING, Dimension.WHOSE_CHANGE, weight, SELF.gloss), start, end),
-            ((Practice.MENTORING, Dimension.WHOSE_CHANGE, weight, PERSONAL), start, end),
+            ((_COACHING, _WHOSE_CHANGE, weight, SELF.gloss), start, end),
+            ((_MENTORING, _WHOSE_CHANGE, weight, PERSONAL), start, end),
         ]
     return []
 
@@ -339,15 +322,15 @@ def _around(index: int) -> tuple[int, int]:
 def _total(practice: Practice, mine: list[_Found]) -> _Scored:
     """Sum a practice's signals, capping each dimension so that breadth beats repetition."""
     if not mine:
-        return _Scored(practice, _NOTHING[practice], ())
+        return _UNSCORED[practice]
     per_dimension: dict[Dimension, float] = {}
     for (_, dimension, weight, _), _, _ in mine:
         per_dimension[dimension] = per_dimension.get(dimension, 0.0) + weight
     score = sum(map(min, repeat(DIMENSION_CAP), per_dimension.values()))
-    if practice is Practice.CONSULTING and Dimension.WHOSE_CHANGE not in per_dimension:
+    if practice is _CONSULTING and _WHOSE_CHANGE not in per_dimension:
         # Consulting changes an organisation; with no team or "we" in sight it fits less.
         score *= NO_ORG_FACTOR
-    return _Scored(practice, score, tuple(mine))
+    return _new(_Scored, (practice, score, tuple(mine)))
 
 
 def _confidence(logits: list[float], best: int) -> float:
@@ -370,16 +353,17 @@ def _reasons(evidence: tuple[Evidence, ...], limit: int) -> tuple[str, ...]:
     groups: dict[Dimension, list[Evidence]] = {}
     totals: dict[Dimension, float] = {}
     for e in evidence:
-        items = groups.get(e.dimension)
+        dimension = e.dimension
+        items = groups.get(dimension)
         if items is None:
-            groups[e.dimension] = [e]
-            totals[e.dimension] = e.weight
+            groups[dimension] = [e]
+            totals[dimension] = e.weight
         else:
             items.append(e)
-            totals[e.dimension] += e.weight
+            totals[dimension] += e.weight
     # A stable sort: dimensions of equal weight keep the order they were found in.
-    ranked = sorted(totals, key=totals.__getitem__, reverse=True)
-    return tuple(_reason(d, groups[d]) for d in ranked[:limit])
+    ranked = sorted(totals, key=totals.__getitem__, reverse=True)[:limit]
+    return tuple([_reason(dimension, groups[dimension]) for dimension in ranked])
 
 
 def _reason(dimension: Dimension, items: list[Evidence]) -> str:
@@ -393,7 +377,7 @@ def _strongest(items: list[Evidence] | tuple[Evidence, ...]) -> Evidence:
     """Return the heaviest evidence (the first of equals)."""
     if len(items) == 1:
         return items[0]
-    return max(items, key=lambda e: e.weight)
+    return max(items, key=_WEIGHT)
 
 
 def _quotes(items: list[Evidence]) -> tuple[str, ...]:
@@ -404,12 +388,16 @@ def _quotes(items: list[Evidence]) -> tuple[str, ...]:
             return (first.quote,)
         return (first.quote, second.quote)
     quotes: list[str] = []
-    for e in sorted(items, key=lambda e: -e.weight):
+    # A stable sort: quotes of equal weight keep their order.
+    for e in sorted(items, key=_WEIGHT, reverse=True):
         if not any(e.quote in q for q in quotes):
             quotes.append(e.quote)
         if len(quotes) == 2:
             break
     return tuple(quotes)
+
+
+_WEIGHT = attrgetter("weight")
 
 
 def _split_part(practice: Practice, evidence: tuple[Evidence, ...]) -> SplitPart:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress, pairwise
 
 from bot.guidance.escalate import EscalateFinding
-from bot.guidance.matcher import Tokens
+from bot.guidance.matcher import Memo, Tokens
 from bot.guidance.model import EscalateTopic
 
 H = EscalateTopic.HARASSMENT
@@ -406,6 +407,13 @@ RULES: tuple[Rule, ...] = (
 RULE_ORDER: dict[Rule, int] = {rule: n for n, rule in enumerate(RULES)}
 
 Span = tuple[int, int]
+# The first steps of every walk from one position, fixed by its word and the next: a concept that
+# ends after the word (concept, None, 1), or a node to walk on from `offset` words on ("", node,
+# offset). Most words start no term, or one that the next word does not continue: no steps.
+_Step = tuple[str, "_Node | None", int]
+_NO_WORD = ""  # stands for "no next word"; a token is never empty
+# Where a gap after the first word resumes, in the order _walk tries them.
+_GAP_OFFSETS = (*range(2, _MAX_GAP + 2), 1)
 
 
 class _Node:
@@ -481,7 +489,8 @@ class ConcernDetector:
         self._rules: dict[str, list[Rule]] = {}
         for rule in rules:
             self._rules.setdefault(rule.concepts[0], []).append(rule)
-        self._cache: dict[str, tuple[_Node, ...]] = {}
+        self._heads = Memo(self._heads_of, _CACHE_LIMIT)
+        self._steps = Memo(self._steps_of, _CACHE_LIMIT)
 
     def _add(self, concept: str, term: str) -> None:
         """Add one term's path to the trie and mark its concept at every end."""
@@ -492,27 +501,42 @@ class ConcernDetector:
             if concept not in node.ends:
                 node.ends = (*node.ends, concept)
 
-    def _heads(self, word: str) -> tuple[_Node, ...]:
-        """Return the trie nodes a term starting with this word reaches (memoised)."""
-        found = self._cache.get(word)
-        if found is not None:
-            return found
+    def _heads_of(self, word: str) -> tuple[_Node, ...]:
+        """Return the trie nodes a term starting with this word reaches."""
         root = self._root
         heads = [root.exact[word]] if word in root.exact else []
         heads.extend(node for p, node in root.prefixes if word.startswith(p))
-        found = tuple(heads)
-        if len(self._cache) < _CACHE_LIMIT:
-            self._cache[word] = found
-        return found
+        return tuple(heads)
+
+    def _steps_of(self, pair: tuple[str, str]) -> tuple[_Step, ...]:
+        """Return what walking from each head node of a word does, given the next word."""
+        word, following = pair
+        steps: list[_Step] = []
+        for node in self._heads[word]:
+            # As _walk(node, words, i + 1, ...) goes: ends, the gap, then the next word.
+            steps.extend((concept, None, 1) for concept in node.ends)
+            if node.gap is not None:
+                steps.extend(("", node.gap, offset) for offset in _GAP_OFFSETS)
+            if following == _NO_WORD:
+                continue
+            child = node.exact.get(following)
+            if child is not None:
+                steps.append(("", child, 2))
+            steps.extend(("", c, 2) for p, c in node.prefixes if following.startswith(p))
+        return tuple(steps)
 
     def occurrences(self, tokens: Tokens) -> dict[str, list[Span]]:
         """Return every concept's spans (word positions), in text order."""
         words = tokens.words
         found: dict[str, list[Span]] = {}
-        heads = self._heads
-        for i, word in enumerate(words):
-            for node in heads(word):
-                _walk(node, words, i + 1, i, found)
+        # Per-pair lookups in C; only the positions where a term goes on reach the Python loop.
+        steps = list(map(self._steps.__getitem__, pairwise((*words, _NO_WORD))))
+        for i, first in compress(enumerate(steps), steps):
+            for concept, node, offset in first:
+                if node is None:
+                    found.setdefault(concept, []).append((i, i + offset))
+                else:
+                    _walk(node, words, i + offset, i, found)
         return found
 
     def _first(self, found: dict[str, list[Span]]) -> tuple[Rule, Span] | None:

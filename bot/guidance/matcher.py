@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, count
+from itertools import accumulate, compress, count, pairwise
 from operator import add
 from typing import Any, NamedTuple, TypeAlias, TypeVar
 
@@ -72,21 +72,20 @@ class Tokens(NamedTuple):
 
     def context_quote(self, start: int, end: int, reach: int = 2) -> str:
         """Return the hit widened by a few words inside the same clause."""
+        text, starts, ends = self.text, self.starts, self.ends
         lo, hi = start, end
-        for _ in range(reach):
-            if lo == 0 or self._breaks_before(lo):
+        # Widen while the gap to the next word out is not a clause boundary (mostly one space).
+        while start - lo < reach and lo > 0:
+            gap = text[ends[lo - 1] : starts[lo]]
+            if gap != " " and _CLAUSE_BREAK.search(gap):
                 break
             lo -= 1
-        for _ in range(reach):
-            if hi >= len(self.words) or self._breaks_before(hi):
+        while hi - end < reach and hi < len(self.words):
+            gap = text[ends[hi - 1] : starts[hi]]
+            if gap != " " and _CLAUSE_BREAK.search(gap):
                 break
             hi += 1
-        return self.text[self.starts[lo] : self.ends[hi - 1]]
-
-    def _breaks_before(self, index: int) -> bool:
-        """Tell whether a clause boundary lies between a token and the one before it."""
-        gap = self.text[self.ends[index - 1] : self.starts[index]]
-        return gap != " " and _CLAUSE_BREAK.search(gap) is not None
+        return text[starts[lo] : ends[hi - 1]]
 
 
 # Contractions whose apostrophe-free spelling is another word ("we're" is not "were").
@@ -228,13 +227,10 @@ class PhraseIndex:
         words = tokens.words
         hits: list[list[Hit[Any]]] = [[] for _ in range(self._lexicons)]
         survivors = self._survivors
-        # Only words that can start a phrase are visited; most words start none.
-        starts = list(compress(range(len(words)), map(self._heads.__getitem__, words)))
-        following = (*words[1:], _END)
-        pairs = zip(map(words.__getitem__, starts), map(following.__getitem__, starts), strict=True)
-        at_starts = list(map(survivors.__getitem__, pairs))
-        # Most starts have no surviving phrase; only the others reach the Python loop.
-        for i, fitting in compress(zip(starts, at_starts, strict=True), at_starts):
+        # The phrases that fit each word and the next, looked up in C (a word that starts no
+        # phrase has none); only the positions where some fit reach the Python loop.
+        fits = list(map(survivors.__getitem__, pairwise((*words, _END))))
+        for i, fitting in compress(enumerate(fits), fits):
             found = survivors[_window(words, i, _DEEPEST)] if fitting is _DEEPER else fitting
             for payload, elements, size, k, lexicon in found:
                 if size > 0:

@@ -59,7 +59,9 @@ _UNCLEAR_REASONS = {
 
 def reason(dimension: Dimension, gloss: str, quotes: tuple[str, ...]) -> str:
     """One reason: the dimension, what it shows, and the user's words that showed it."""
-    said = f"“{quotes[0]}”" if len(quotes) == 1 else " and ".join(f"“{q}”" for q in quotes)
+    if len(quotes) == 1:  # most reasons: built in one step
+        return f"{_DIMENSION_TITLES[dimension]}: {gloss} (you wrote “{quotes[0]}”)."
+    said = " and ".join(f"“{q}”" for q in quotes)
     return f"{_DIMENSION_TITLES[dimension]}: {gloss} (you wrote {said})."
 
 

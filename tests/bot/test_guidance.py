@@ -1,6 +1,5 @@
 """The situation classifier: labels, reasons, bad input, the JSON contract and a quality gate."""
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -10,14 +9,12 @@ from bot.guidance import (
     Classifier,
     Dimension,
     EscalateTopic,
-    Evidence,
     Practice,
     UnclearKind,
     classify,
     compare,
     help_text,
 )
-from bot.guidance.classify import _new_evidence
 from bot.text import strip_slack_markup
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
@@ -384,22 +381,11 @@ def test_main_labelled_set_is_large_and_covers_every_label() -> None:
     assert set(labels) == {p.value for p in Practice}
 
 
-@pytest.mark.parametrize(
-    ("signal", "quote", "start", "end"),
-    [
-        pytest.param(
-            (Practice.COACHING, Dimension.TIME, 2.5, "soon"), "by Friday", 3, 5, id="float"
-        ),
-        pytest.param((Practice.CONSULTING, Dimension.WHOSE_CHANGE, 2, "team"), "", 0, 3, id="int"),
-    ],
-)
-def test_fast_evidence_equals_evidence(
-    signal: tuple[Practice, Dimension, float, str], quote: str, start: int, end: int
-) -> None:
-    """Evidence built slot by slot is the same frozen object Evidence(...) builds."""
-    built = _new_evidence(signal, quote, start, end)
-    practice, dimension, weight, gloss = signal
-    assert built == Evidence(practice, dimension, quote, weight, gloss, start, end)
-    assert type(built) is Evidence
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        built.quote = "changed"  # type: ignore[misc]
+def test_answers_are_immutable() -> None:
+    """An answer and its evidence cannot be changed after the classifier built them."""
+    answer = classify("I keep interrupting people in meetings and want to stop by March")
+    assert answer.evidence
+    with pytest.raises(AttributeError):
+        answer.practice = Practice.ESCALATE  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        answer.evidence[0].quote = "changed"  # type: ignore[misc]

@@ -64,6 +64,43 @@ def test_tokenize_matches_reference_on_any_text(text: str) -> None:
     assert (tokens.words, tokens.starts, tokens.ends) == _reference_tokens(text)
 
 
+_BREAK = re.compile(r"[.;!?\n]|,\s|\s-\s|\s—\s")
+
+
+def _reference_context_quote(text: str, start: int, end: int, reach: int) -> str:
+    """Widen a word span one word at a time while no clause boundary lies in between."""
+    tokens = tokenize(text)
+
+    def breaks_before(index: int) -> bool:
+        return _BREAK.search(text[tokens.ends[index - 1] : tokens.starts[index]]) is not None
+
+    lo, hi = start, end
+    for _ in range(reach):
+        if lo == 0 or breaks_before(lo):
+            break
+        lo -= 1
+    for _ in range(reach):
+        if hi >= len(tokens.words) or breaks_before(hi):
+            break
+        hi += 1
+    return text[tokens.starts[lo] : tokens.ends[hi - 1]]
+
+
+@given(
+    st.text(alphabet="ab ,.;-—\n", min_size=1),
+    st.integers(0, 20),
+    st.integers(1, 3),
+    st.integers(0, 3),
+)
+def test_context_quote_matches_reference(text: str, start: int, size: int, reach: int) -> None:
+    """A quote widens within its clause exactly like the one-word-at-a-time version."""
+    tokens = tokenize(text)
+    if start + size > len(tokens.words):
+        return
+    expected = _reference_context_quote(text, start, start + size, reach)
+    assert tokens.context_quote(start, start + size, reach) == expected
+
+
 def _reference_find(index: PhraseIndex, words: tuple[str, ...]) -> list[object]:
     """Try every candidate phrase at every position (the original search, one lexicon)."""
     hits: list[object] = []

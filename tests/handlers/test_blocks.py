@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from slack_bolt import Ack
 from slack_sdk.models.blocks import Block as SdkBlock
 
 from bot.guidance import Guidance, Practice, classify, compare
@@ -73,3 +74,18 @@ def test_section_text_is_cut_to_the_limit(text: str, limit: int) -> None:
     out = blocks.section(text)["text"]["text"]
     assert len(out) <= limit
     assert out == text or out.endswith("…")
+
+
+def test_ack_json_answers_with_the_same_json_value_as_ack() -> None:
+    payload = {
+        "text": "Coaching fits best (leaning).",
+        "response_type": "ephemeral",
+        "blocks": answer_blocks(classify(SITUATIONS[0]), parse_resources({}), OFFERED),
+    }
+    fast, bolt = Ack(), Ack()
+    blocks.ack_json(fast, payload)
+    bolt(**payload)
+    assert fast.response is not None and bolt.response is not None
+    assert fast.response.status == bolt.response.status == 200
+    assert json.loads(fast.response.body) == json.loads(bolt.response.body) == payload
+    assert fast.response.headers["content-type"] == bolt.response.headers["content-type"]

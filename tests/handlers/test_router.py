@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from slack_bolt import BoltRequest, BoltResponse
 
-from handlers.router import CommandRouter, Subcommand
+from handlers.router import CommandListener, CommandRouter, Subcommand
 
 
 def _router() -> CommandRouter:
@@ -65,3 +66,20 @@ def test_resolve(text: str, name: str | None, rest: str) -> None:
     sub, remainder = _router().resolve(text)
     assert (sub.name if sub else None) == name
     assert remainder == rest
+
+
+def test_command_listener_matches_only_its_command() -> None:
+    listener = CommandListener("/coach-or-mentor", lambda **_: None)
+    ok = BoltResponse(status=200)
+
+    def request(body: str) -> BoltRequest:
+        return BoltRequest(
+            body=body, headers={"content-type": ["application/x-www-form-urlencoded"]}
+        )
+
+    assert listener.matches(req=request("command=%2Fcoach-or-mentor&text=hi"), resp=ok)
+    assert not listener.matches(req=request("command=%2Fsomething-else&text=hi"), resp=ok)
+    assert not listener.matches(
+        req=request("payload=%7B%22type%22%3A%22block_actions%22%7D"), resp=ok
+    )
+    assert not listener.matches(req=request(""), resp=ok)
