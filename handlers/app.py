@@ -90,7 +90,7 @@ class KeptAck(Ack):
         self._response: BoltResponse | None = None
         self._settled = threading.Event()
 
-    @property  # type: ignore[override]
+    @property
     def response(self) -> BoltResponse | None:
         return self._response
 

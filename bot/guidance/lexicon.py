@@ -329,52 +329,6 @@ GREETINGS = frozenset(
     }
 )
 
-# Words that show a text describes a work situation, for answers built on faint signals.
-SITUATION_WORDS = frozenset(
-    {
-        "work",
-        "job",
-        "role",
-        "team",
-        "manager",
-        "boss",
-        "colleague",
-        "colleagues",
-        "coworker",
-        "coworkers",
-        "client",
-        "clients",
-        "customer",
-        "customers",
-        "company",
-        "office",
-        "shift",
-        "project",
-        "want",
-        "need",
-        "help",
-        "improve",
-        "better",
-        "learn",
-        "struggle",
-        "fix",
-        "change",
-        "problem",
-        "issue",
-        "hard",
-        "stuck",
-        "trying",
-        "feel",
-        "lead",
-        "report",
-        "reports",
-        "staff",
-        "department",
-        "meeting",
-        "meetings",
-        "career",
-    }
-)
 
 ENGLISH_FUNCTION_WORDS = frozenset(
     {
