@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from bot.guidance import _practice_weights as weights
 from bot.guidance.model import Practice
-from bot.guidance.risk import Grams
+from bot.guidance.risk import Grams, split_tables
 
 LABELS: tuple[Practice, ...] = (
     Practice.COACHING,
@@ -34,14 +34,7 @@ class PracticeNet:
         if len(bias) != len(LABELS) or any(len(w) != len(LABELS) for w in table.values()):
             raise ValueError("one bias and one weight per label")
         self.bias = tuple(bias)
-        self._single: dict[str, tuple[float, ...]] = {}
-        self._pairs: dict[tuple[str, str], tuple[float, ...]] = {}
-        for name, w in table.items():
-            first, _, second = name.partition(" ")
-            if second:
-                self._pairs[(first, second)] = tuple(w)
-            else:
-                self._single[first] = tuple(w)
+        self._single, self._pairs = split_tables({k: tuple(w) for k, w in table.items()})
 
     def logits(self, g: Grams) -> list[float]:
         """The log-odds of each label, in LABELS order (one lookup per distinct feature)."""

@@ -14,7 +14,7 @@ import functools
 import itertools
 import math
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from bot.guidance import _risk_weights as weights
 from bot.guidance.matcher import tokenize
@@ -22,6 +22,7 @@ from bot.text import strip_slack_markup
 
 _SUFFIXES = ("ingly", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly", "ment", "ments")
 _CLAMP = 30.0
+W = TypeVar("W")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -70,12 +71,10 @@ def grams_of(words: tuple[str, ...]) -> Grams:
     )
 
 
-def split_tables(
-    table: Mapping[str, float],
-) -> tuple[dict[str, float], dict[tuple[str, str], float]]:
+def split_tables(table: Mapping[str, W]) -> tuple[dict[str, W], dict[tuple[str, str], W]]:
     """Single-stem and stem-pair weights, pairs keyed by tuple (cheaper than building strings)."""
-    single: dict[str, float] = {}
-    pairs: dict[tuple[str, str], float] = {}
+    single: dict[str, W] = {}
+    pairs: dict[tuple[str, str], W] = {}
     for name, weight in table.items():
         first, _, second = name.partition(" ")
         if second:
