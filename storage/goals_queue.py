@@ -40,6 +40,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     case,
+    cast,
     column,
     false,
     func,
@@ -314,9 +315,15 @@ def _id_in(session: Session, column: Any, ids: Iterable[int]) -> Any:
     """
     values = list(ids)
     if _is_postgres(session):
-        array = bindparam(None, values, type_=postgresql.ARRAY(Integer))
-        return column.in_(select(func.unnest(array)))
+        return column.in_(select(func.unnest(_int_array(values))))
     return column.in_(values)
+
+
+def _int_array(values: Iterable[int]) -> Any:
+    """PostgreSQL: ints as one `int[]` parameter sent in its text form, `{1,2,3}`; a list would
+    have psycopg quote every element in Python, which costs more than the lookup it feeds."""
+    text = "{" + ",".join(str(int(value)) for value in values) + "}"
+    return cast(bindparam(None, text, type_=String()), postgresql.ARRAY(Integer))
 
 
 def _last_answers(session: Session, goal_ids: set[int]) -> dict[int, LastAnswerRow]:
@@ -339,8 +346,7 @@ def _last_answers(session: Session, goal_ids: set[int]) -> dict[int, LastAnswerR
         # index: a nested loop by construction, whatever the planner's statistics say (a
         # freshly loaded table would otherwise be scanned whole), and one row per goal however
         # long its history.
-        array = bindparam(None, list(goal_ids), type_=postgresql.ARRAY(Integer))
-        batch = func.unnest(array).table_valued("id").render_derived(name="g")
+        batch = func.unnest(_int_array(goal_ids)).table_valued("id").render_derived(name="g")
         newest = (
             select(*columns)
             .where(CheckinRow.goal_id == batch.c.id, *answered)
