@@ -187,10 +187,31 @@ class Replica:
         return f"http://127.0.0.1:{self.port}"
 
     def kill(self) -> None:
-        """SIGKILL the whole process group (gunicorn master and workers), as a dying host."""
+        """SIGKILL the whole process group (gunicorn master and workers), as a dying host.
+
+        Returns once the port refuses connections. Reaping the master is not enough: its workers
+        (children of the master, not of this process) hold the listening socket until the kernel
+        has torn them down too, and a connection accepted into the backlog in those milliseconds
+        is reset rather than refused.
+        """
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while self.listening():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"port {self.port} still accepts 10 s after SIGKILL")
+            time.sleep(0.01)
+
+    def listening(self) -> bool:
+        """Something accepts TCP connections on this replica's port."""
+        with socket.socket() as s:
+            s.settimeout(1)
+            try:
+                s.connect(("127.0.0.1", self.port))
+            except OSError:
+                return False
+            return True
 
     def stop(self) -> None:
         """Stop politely, then not."""
