@@ -188,6 +188,10 @@ class Surface:
     view: Mapping[str, Any] | None = None
 
 
+HOME = "App Home"
+HOME_REFRESHED = "App Home brought up to date (shown when they open it, in the last step)"
+
+
 class Observer:
     """Turns what the bot sent to fake Slack since the last look into per-person surfaces."""
 
@@ -207,8 +211,12 @@ class Observer:
         calls = self.slack.calls()[self._calls :]
         return [c.args for c in calls if c.method == method and c.error is None]
 
-    def collect(self, actor: Person) -> list[Surface]:
-        """Everything sent since the last look; modals are the actor's (they have no user)."""
+    def collect(self, actor: Person, *, homes: bool = False) -> list[Surface]:
+        """Everything sent since the last look; modals are the actor's (they have no user).
+
+        A person sees only the latest App Home the bot published for them, and only when they
+        open the tab: unless `homes` (they are opening it now), a refresh is one line.
+        """
         surfaces: list[Surface] = []
         for call in self.slack.calls()[self._calls :]:
             if call.error is None and call.status == 200:
@@ -217,7 +225,12 @@ class Observer:
         for body in responses:
             surfaces.append(self._response(body))
         self.mark()
-        return surfaces
+        latest = {s.user_ids: s for s in surfaces if s.where == HOME}
+        return [
+            s if homes or s.where != HOME else replace(s, where=HOME_REFRESHED, view=None)
+            for s in surfaces
+            if s.where != HOME or latest[s.user_ids] is s
+        ]
 
     def _members(self, channel: str) -> tuple[list[str], str]:
         """Who reads a channel, and how to say where it is."""
@@ -249,7 +262,7 @@ class Observer:
             return [Surface((actor.user_id,), "modal", view=_json(args.get("view")) or {})]
         if method == "views.publish":
             user = str(args.get("user_id") or "")
-            return [Surface((user,), "App Home", view=_json(args.get("view")) or {})]
+            return [Surface((user,), HOME, view=_json(args.get("view")) or {})]
         return []
 
     def _response(self, body: Mapping[str, Any]) -> Surface:
@@ -331,8 +344,10 @@ class Printer:
         )
         if surface.view is not None:
             lines = renderer.view(surface.view)
-        else:
+        elif surface.text or surface.blocks:
             lines = renderer.message(surface.text, surface.blocks)
+        else:
+            lines = []
         bar = self.style.wrap("│", self.style.dim)
         self.line(self.style.wrap(f"  ┌ {surface.where}", self.style.dim))
         for text in lines:
@@ -399,8 +414,8 @@ class Tour:
                 self.pause()
 
     # helpers -----------------------------------------------------------------------------------
-    def _show(self, actor: Person) -> list[Surface]:
-        surfaces = self.observer.collect(actor)
+    def _show(self, actor: Person, *, homes: bool = False) -> list[Surface]:
+        surfaces = self.observer.collect(actor, homes=homes)
         self.printer.surfaces(surfaces)
         return surfaces
 
@@ -692,7 +707,7 @@ class Tour:
                 )
 
             self._wait(f"{person.name}'s home tab", published)
-            self._show(person)
+            self._show(person, homes=True)
 
 
 # form filling ------------------------------------------------------------------------------------

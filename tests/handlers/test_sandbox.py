@@ -111,7 +111,21 @@ def test_every_step_of_the_tour_is_shown(tour: subprocess.CompletedProcess[str])
 
     homes = steps["Everyone opens the bot's App Home"]
     for name in ("Ana", "Ben", "Cleo"):
-        assert "┌ App Home" in _seen_by(homes, name)
+        assert _seen_by(homes, name).count("┌ App Home\n") == 1  # the latest view, once
+
+
+def test_a_home_tab_is_drawn_only_when_its_person_opens_it(
+    tour: subprocess.CompletedProcess[str],
+) -> None:
+    """The bot refreshes App Home as things change; before anyone opens it, that is one line."""
+    steps = _sections(tour.stdout)
+    last = sandbox.PLAN[-1][0]
+    refreshed = 0
+    for title, text in steps.items():
+        if title != last:
+            assert "┌ App Home\n" not in text, title
+            refreshed += text.count(f"┌ {sandbox.HOME_REFRESHED}\n")
+    assert refreshed > 0
 
 
 def test_a_reader_that_stops_early_ends_the_tour_quietly(tmp_path: Path) -> None:
