@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from bot.guidance import Guidance, Practice, classify
 from bot.resources import GuidanceResources, parse_resources
 from handlers.runtime import StartupError, read_environment
+from handlers.terminal import PLAIN, Renderer, Style, pick_style
 
 _NEXT = {
     Practice.COACHING: "set a coaching goal (`/coach-or-mentor goal` in Slack).",
@@ -24,14 +25,19 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
-def render(g: Guidance, resources: GuidanceResources) -> str:
-    """The answer for a person reading a terminal."""
+def render(g: Guidance, resources: GuidanceResources, style: Style = PLAIN) -> str:
+    """The answer for a person reading a terminal.
+
+    The resources are Slack mrkdwn (an admin's `*bold*` and `<https://…|links>`): they are drawn
+    as the sandbox draws messages, not printed with their markup.
+    """
+    mrkdwn = Renderer(style=style).mrkdwn
     if g.practice is Practice.UNCLEAR:
         return _printable(g.question or "Could you tell me a bit more?")
     if g.practice is Practice.ESCALATE:
         lines = ["This is not a coaching, mentoring or consulting matter. Please talk to:"]
         lines += [
-            f"  - {text}"
+            f"  - {mrkdwn(text)}"
             for text in resources.for_topic(g.escalate_topic.value if g.escalate_topic else None)
         ]
         return "\n".join(lines)
@@ -44,7 +50,7 @@ def render(g: Guidance, resources: GuidanceResources) -> str:
     for practice in (g.practice, g.also):
         if practice is None:
             continue
-        lines.append("Next step: " + _NEXT.get(practice, resources.consulting_contact))
+        lines.append("Next step: " + _NEXT.get(practice, mrkdwn(resources.consulting_contact)))
     return "\n".join(lines)
 
 
@@ -61,7 +67,9 @@ def run_ask(
     words: list[str] = args.situation
     if not words:
         raise StartupError("give a situation in quotes, or - to read one per line from stdin", 2)
-    resources = parse_resources(read_environment())
+    environment = read_environment()
+    resources = parse_resources(environment)
+    style = pick_style(out, environment)
     if words == ["-"]:
         stream = stdin or io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
         texts: Iterable[str] = _situations(stream)
@@ -73,7 +81,7 @@ def run_ask(
             payload: dict[str, Any] = guidance.to_json_dict()
             out.write(json.dumps(payload, ensure_ascii=False) + "\n")
         else:
-            out.write(("\n" if index else "") + render(guidance, resources) + "\n")
+            out.write(("\n" if index else "") + render(guidance, resources, style) + "\n")
         out.flush()
     return 0
 

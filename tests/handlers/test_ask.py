@@ -11,12 +11,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _ask(*args: str, stdin: str | bytes = b"") -> subprocess.CompletedProcess[bytes]:
+def _ask(*args: str, stdin: str | bytes = b"", **env: str) -> subprocess.CompletedProcess[bytes]:
     data = stdin.encode() if isinstance(stdin, str) else stdin
     return subprocess.run(
         [sys.executable, "-m", "handlers.cli", "ask", *args],
         input=data,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
         capture_output=True,
         timeout=60,
         check=False,
@@ -29,6 +29,19 @@ def test_human_answer() -> None:
     out = result.stdout.decode()
     assert out.startswith("Coaching")
     assert "Why:" in out and "Next step:" in out
+
+
+def test_configured_resources_are_drawn_without_their_mrkdwn() -> None:
+    """An admin's mrkdwn (bold, a labelled link) reads as text, as the sandbox draws it."""
+    result = _ask(
+        "My manager keeps making comments about my body in our 1:1s",
+        ESCALATION_PEOPLE_TEAM="*People team*: write to <mailto:people@example.com|People>",
+        NO_COLOR="1",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    assert "  - People team: write to People (mailto:people@example.com)" in out
+    assert "*" not in out and "<" not in out
 
 
 def test_json_lines_contract_including_blank_lines() -> None:
