@@ -153,6 +153,9 @@ ESCALATE_PHRASES: list[tuple[str, EscalateTopic | None]] = [
         "stabbing", "kill you", "kill me", "kill him", "kill her", "kill them", "kill us",
         "kill everyone", "physically hurt", "hurt me physically", "going to hurt",
         "gonna hurt", "will hurt you", "hurt you", "get hurt", "got physical",
+        "he will hurt me", "he would hurt me", "hed hurt me", "she will hurt me",
+        "she would hurt me", "shed hurt me", "they will hurt me", "they would hurt me",
+        "theyd hurt me", "hurt me if", "to hurt me", "hurt me after",
         "getting physical", "physical fight", "fistfight", "fist fight", "fight me",
         "come after me", "watch your back", "know where i live", "knows where i live",
         "blackmail*", "extort*", "menac*", "scared for my life", "fear for my",
@@ -571,16 +574,22 @@ def _by_rules(concept_hits: list[Hit[str]]) -> EscalateFinding | None:
     return None
 
 
+URGENCY: tuple[EscalateTopic, ...] = (SH, T, S, H, D, P, F, L)
+"""Most urgent first: when one text names several topics, the people it is pointed to are those
+of the most urgent (a threat made to stop a report is a threat before it is a legal matter)."""
+_RANK = {topic: rank for rank, topic in enumerate(URGENCY)}
+
+
 def _first_unsuppressed(hits: list[Hit[EscalateTopic | None]]) -> EscalateFinding | None:
-    """Return the first topic hit that no suppressor phrase covers."""
+    """Return the most urgent topic hit that no suppressor phrase covers (the first, of equals)."""
     shields = [(start, end) for topic, start, end in hits if topic is None]
+    best: EscalateFinding | None = None
     for topic, start, end in hits:
-        if topic is None:
+        if topic is None or (best is not None and _RANK[topic] >= _RANK[best.topic]):
             continue
-        covered = any(s <= start and end <= e for s, e in shields)
-        if not covered:
-            return EscalateFinding(topic, start, end)
-    return None
+        if not any(s <= start and end <= e for s, e in shields):
+            best = EscalateFinding(topic, start, end)
+    return best
 
 
 def _near(rule: Rule, positions: dict[str, list[tuple[int, int]]]) -> tuple[int, int] | None:

@@ -143,6 +143,17 @@ def test_classify_names_the_practice(text: str, expected: Practice) -> None:
             EscalateTopic.LEGAL,
             id="legal",
         ),
+        pytest.param("he said he would hurt me", EscalateTopic.THREAT, id="threat-would-hurt"),
+        pytest.param(
+            "my colleague said he'll hurt me if I report him",
+            EscalateTopic.THREAT,
+            id="threat-before-legal",  # the most urgent topic decides who is named first
+        ),
+        pytest.param(
+            "My manager is fudging the sales figures and lately I think about ending it all.",
+            EscalateTopic.SELF_HARM,
+            id="self-harm-before-fraud",
+        ),
     ],
 )
 def test_escalate_topics(text: str, topic: EscalateTopic) -> None:
@@ -190,6 +201,10 @@ def test_escalate_takes_precedence(text: str) -> None:
             "I want to improve psychological safety in our team's retros.", id="psych-safety"
         ),
         pytest.param("I'm growing as an engineer and want someone to learn from.", id="growing"),
+        pytest.param(
+            "It would hurt me to leave this team, but I want to grow into a staff role one day.",
+            id="hurt-feelings",
+        ),
     ],
 )
 def test_ordinary_phrases_do_not_escalate(text: str) -> None:
