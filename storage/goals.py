@@ -64,6 +64,7 @@ from bot.goals import (
     wrapup_at,
     wrapup_key,
 )
+from storage import bulk
 from storage.base import Base
 from storage.types import UTCDateTime
 
@@ -743,7 +744,7 @@ def insert_pending(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert pending rows; a (goal, kind, period) that already exists is left as it is.
 
     On PostgreSQL a batch is one `INSERT ... SELECT` from a JSON parameter (see
-    `rows_source`); on SQLite, executemany.
+    `rows_source`); on SQLite, executemany (`bulk.executemany`).
     """
     if not rows:
         return
@@ -755,7 +756,15 @@ def insert_pending(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     insert = dialect_insert(session)(table)
     conflict = {"index_elements": ["goal_id", "kind", "period"]}
     if session.get_bind().dialect.name != "postgresql":
-        session.connection().execute(insert.on_conflict_do_nothing(**conflict), list(rows))
+        values = {
+            name: bindparam(f"b_{name}", type_=table.c[name].type) for name in _PENDING_COLUMNS
+        }
+        bulk.executemany(
+            session,
+            insert.values(values).on_conflict_do_nothing(**conflict),
+            [f"b_{name}" for name in _PENDING_COLUMNS],
+            [tuple(row[name] for name in _PENDING_COLUMNS) for row in rows],
+        )
         return
     from storage.goals_queue import rows_source  # the queue module builds on this one
 
