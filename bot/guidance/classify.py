@@ -131,12 +131,13 @@ class Classifier:
         if not tokens.words:
             return _unclear(UnclearKind.EMPTY if not clean.strip() else UnclearKind.NO_SITUATION)
         escalate_hits, concept_hits, practice_hits = self._index.find(tokens)
+        finding = escalate.detect(escalate_hits, concept_hits) or self._concerns.detect(tokens)
+        if finding is not None:
+            # A rule's escalation never depends on the nets: they are not scored.
+            return _escalate(finding, tokens)
         # The nets read the words as tokenised (and typo-mended) here, stemmed.
         grams = risk.grams_of(tuple(map(self._stem, tokens.words)))
         danger, logits = self._nets.score(grams)
-        finding = escalate.detect(escalate_hits, concept_hits) or self._concerns.detect(tokens)
-        if finding is not None:
-            return _escalate(finding, tokens)
         # Text the practice net reads as no situation at all (chit-chat, a question about the
         # bot) lies outside what the escalate net learned from: it needs stronger evidence.
         margin = UNCLEAR_GATE * max(0.0, logits[_UNCLEAR])
