@@ -10,7 +10,7 @@ the net weighed most when the lexicon found none for the answer.
 
 from __future__ import annotations
 
-from itertools import compress, count, repeat
+from itertools import chain, compress, count, pairwise, repeat
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -44,7 +44,7 @@ from bot.guidance.model import (
     UnclearKind,
 )
 from bot.guidance.practice_net import INDEX, PracticeNet
-from bot.guidance.risk import Grams, RiskNet
+from bot.guidance.risk import RiskNet
 from bot.text import strip_slack_markup
 
 MIN_WORDS = 3
@@ -65,6 +65,8 @@ _UNCLEAR = INDEX[Practice.UNCLEAR]
 _GUIDANCE = (Practice.COACHING, Practice.MENTORING, Practice.CONSULTING)
 # Distinct raw words whose normalised, mended form is remembered.
 WORD_CACHE = 16384
+# Distinct word pairs whose nets' feature is remembered.
+PAIR_CACHE = 32768
 
 
 # A signal as the phrase index carries it (practice, dimension, weight, gloss), and one found in
@@ -123,6 +125,13 @@ class Classifier:
         self._word = words.__getitem__
         stems: Memo[str, str] = Memo(risk.stem, WORD_CACHE)
         self._stem = stems.__getitem__
+        # The nets' features of each word and word pair, numbered (0: none), remembered.
+        singles: Memo[str, int] = Memo(lambda w: self._nets.single_id(risk.stem(w)), WORD_CACHE)
+        self._single_id = singles.__getitem__
+        pairs: Memo[tuple[str, str], int] = Memo(
+            lambda p: self._nets.pair_id(risk.stem(p[0]), risk.stem(p[1])), PAIR_CACHE
+        )
+        self._pair_id = pairs.__getitem__
 
     def classify(self, text: str) -> Guidance:
         """Name the practice that fits a described situation, with reasons."""
@@ -135,9 +144,11 @@ class Classifier:
         if finding is not None:
             # A rule's escalation never depends on the nets: they are not scored.
             return _escalate(finding, tokens)
-        # The nets read the words as tokenised (and typo-mended) here, stemmed.
-        grams = risk.grams_of(tuple(map(self._stem, tokens.words)))
-        danger, logits = self._nets.score(grams)
+        # The nets read the words as tokenised (and typo-mended) here, stemmed: each word and
+        # word pair is looked up once in a memo of their features' numbers.
+        words = tokens.words
+        features = chain(map(self._single_id, words), map(self._pair_id, pairwise(words)))
+        danger, logits = self._nets.score_ids(features, len(words))
         # Text the practice net reads as no situation at all (chit-chat, a question about the
         # bot) lies outside what the escalate net learned from: it needs stronger evidence.
         margin = UNCLEAR_GATE * max(0.0, logits[_UNCLEAR])
@@ -149,7 +160,7 @@ class Classifier:
             return _unclear(UnclearKind.GREETING)
         if len(tokens.words) < MIN_WORDS:
             return _unclear(UnclearKind.TOO_SHORT)
-        return self._decide(_score(tokens, practice_hits), logits, tokens, grams)
+        return self._decide(_score(tokens, practice_hits), logits, tokens)
 
     def rule_topic(self, text: str) -> EscalateTopic | None:
         """What the hand-written escalate rules alone say, before any net (for training)."""
@@ -160,9 +171,7 @@ class Classifier:
         finding = escalate.detect(escalate_hits, concept_hits) or self._concerns.detect(tokens)
         return None if finding is None else finding.topic
 
-    def _decide(
-        self, scored: list[_Scored], logits: list[float], tokens: Tokens, grams: Grams
-    ) -> Guidance:
+    def _decide(self, scored: list[_Scored], logits: list[float], tokens: Tokens) -> Guidance:
         """Add the lexicon's scores to the net's log-odds; name one or two practices, or ask."""
         by_practice = {s.practice: s for s in scored}
         for s in scored:
@@ -174,13 +183,13 @@ class Classifier:
             return _unclear(UnclearKind.NO_SITUATION)
         two = logits[INDEX[second]] >= ALSO_LOGIT
         confidence = _confidence(logits, INDEX[first])
-        if two and self._practice.lead(grams.words, first, second) < 0:
+        if two and self._practice.lead(tuple(map(self._stem, tokens.words)), first, second) < 0:
             # Both fit: name them in the order the person brought them up.
             first, second = second, first
         evidence = _quoted(by_practice[first], tokens)
         reasons = _reasons(evidence, MAX_REASONS - (1 if two else 0))
         if not reasons:
-            reasons = (self._learned_reason(first, tokens, grams),)
+            reasons = (self._learned_reason(first, tokens),)
         if not two:
             return Guidance(
                 practice=first,
@@ -190,9 +199,9 @@ class Classifier:
                 evidence=evidence,
             )
         also = _quoted(by_practice[second], tokens)
-        also_reasons = _reasons(also, 1) or (self._learned_reason(second, tokens, grams),)
-        first_part = self._split_part(first, evidence, tokens, grams)
-        second_part = self._split_part(second, also, tokens, grams)
+        also_reasons = _reasons(also, 1) or (self._learned_reason(second, tokens),)
+        first_part = self._split_part(first, evidence, tokens)
+        second_part = self._split_part(second, also, tokens)
         return Guidance(
             practice=first,
             also=second,
@@ -203,11 +212,11 @@ class Classifier:
             evidence=evidence + also,
         )
 
-    def _learned_quotes(self, practice: Practice, tokens: Tokens, grams: Grams) -> list[str]:
+    def _learned_quotes(self, practice: Practice, tokens: Tokens) -> list[str]:
         """The user's words behind the net's strongest features for a practice."""
         stems = [self._stem(w) for w in tokens.words]
         quotes: list[str] = []
-        for name in self._practice.telling(grams.words, practice, 3 * LEARNED_QUOTES):
+        for name in self._practice.telling(stems, practice, 3 * LEARNED_QUOTES):
             parts = name.split(" ")
             size = len(parts)
             at = next(
@@ -224,19 +233,17 @@ class Classifier:
                 break
         return quotes
 
-    def _learned_reason(self, practice: Practice, tokens: Tokens, grams: Grams) -> str:
+    def _learned_reason(self, practice: Practice, tokens: Tokens) -> str:
         """Why the net chose a practice the lexicon found no evidence for."""
-        return wording.learned_reason(
-            practice, tuple(self._learned_quotes(practice, tokens, grams))
-        )
+        return wording.learned_reason(practice, tuple(self._learned_quotes(practice, tokens)))
 
     def _split_part(
-        self, practice: Practice, evidence: tuple[Evidence, ...], tokens: Tokens, grams: Grams
+        self, practice: Practice, evidence: tuple[Evidence, ...], tokens: Tokens
     ) -> SplitPart | None:
         """Which words fit this practice: the lexicon's strongest, else the net's (or None)."""
         if evidence:
             return _split_part(practice, evidence)
-        quotes = self._learned_quotes(practice, tokens, grams)
+        quotes = self._learned_quotes(practice, tokens)
         if not quotes:
             return None
         sentence = wording.split(practice, quotes[0], wording.learned_gloss(practice))
