@@ -10,7 +10,7 @@ the net weighed most when the lexicon found none for the answer.
 
 from __future__ import annotations
 
-from itertools import chain, compress, count, pairwise, repeat
+from itertools import chain, compress, count, repeat
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -147,7 +147,8 @@ class Classifier:
         # The nets read the words as tokenised (and typo-mended) here, stemmed: each word and
         # word pair is looked up once in a memo of their features' numbers.
         words = tokens.words
-        features = chain(map(self._single_id, words), map(self._pair_id, pairwise(words)))
+        # The last pair (last word, "") is no feature: its number is 0.
+        features = chain(map(self._single_id, words), map(self._pair_id, tokens.pairs))
         danger, logits = self._nets.score_ids(features, len(words))
         # Text the practice net reads as no situation at all (chit-chat, a question about the
         # bot) lies outside what the escalate net learned from: it needs stronger evidence.

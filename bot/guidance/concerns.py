@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress, pairwise
+from itertools import compress
 
 from bot.guidance.escalate import EscalateFinding
 from bot.guidance.matcher import Memo, Tokens
@@ -530,7 +530,7 @@ class ConcernDetector:
         words = tokens.words
         found: dict[str, list[Span]] = {}
         # Per-pair lookups in C; only the positions where a term goes on reach the Python loop.
-        steps = list(map(self._steps.__getitem__, pairwise((*words, _NO_WORD))))
+        steps = list(map(self._steps.__getitem__, tokens.pairs))
         for i, first in compress(enumerate(steps), steps):
             for concept, node, offset in first:
                 if node is None:

@@ -59,12 +59,17 @@ _END = ""  # stands for "no next word"; a token is never empty
 
 
 class Tokens(NamedTuple):
-    """The words of a text, lower-cased for matching, with their character spans."""
+    """The words of a text, lower-cased for matching, with their character spans.
+
+    `pairs` holds each word with the next one ("" after the last): the phrase index, the concern
+    walk and the learned nets all look their first steps up by word pair, from these tuples.
+    """
 
     text: str
     words: tuple[str, ...]
     starts: tuple[int, ...]
     ends: tuple[int, ...]
+    pairs: tuple[tuple[str, str], ...]
 
     def quote(self, start: int, end: int) -> str:
         """Return the raw text covered by tokens start..end-1."""
@@ -103,7 +108,7 @@ def tokenize(text: str, word: Callable[[str], str] = norm_word) -> Tokens:
     capped = text[:MAX_CHARS]
     raw, starts, ends = _ascii_spans(capped) or _regex_spans(capped)
     words = tuple(map(word, raw))
-    return Tokens(text, words, starts, ends)
+    return Tokens(text, words, starts, ends, tuple(pairwise((*words, _END))))
 
 
 _Spans = tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]
@@ -229,7 +234,7 @@ class PhraseIndex:
         survivors = self._survivors
         # The phrases that fit each word and the next, looked up in C (a word that starts no
         # phrase has none); only the positions where some fit reach the Python loop.
-        fits = list(map(survivors.__getitem__, pairwise((*words, _END))))
+        fits = list(map(survivors.__getitem__, tokens.pairs))
         for i, fitting in compress(enumerate(fits), fits):
             found = survivors[_window(words, i, _DEEPEST)] if fitting is _DEEPER else fitting
             for payload, elements, size, k, lexicon in found:
