@@ -486,9 +486,11 @@ class ConcernDetector:
         for concept, terms in (concepts or CONCEPTS).items():
             for term in terms:
                 self._add(concept, term)
-        self._rules: dict[str, list[Rule]] = {}
+        # Each rule with its rank in table order, read here once: hashing a Rule (a frozen
+        # dataclass) runs Python code, and `_first` ranks every rule it tries.
+        self._rules: dict[str, list[tuple[int, Rule]]] = {}
         for rule in rules:
-            self._rules.setdefault(rule.concepts[0], []).append(rule)
+            self._rules.setdefault(rule.concepts[0], []).append((RULE_ORDER[rule], rule))
         self._heads = Memo(self._heads_of, _CACHE_LIMIT)
         self._steps = Memo(self._steps_of, _CACHE_LIMIT)
 
@@ -543,8 +545,7 @@ class ConcernDetector:
         """Return the first rule (in table order) whose concepts co-occur, with its span."""
         best: tuple[int, Rule, Span] | None = None
         for concept in found:
-            for rule in self._rules.get(concept, ()):
-                rank = RULE_ORDER[rule]
+            for rank, rule in self._rules.get(concept, ()):
                 if best is not None and rank >= best[0]:
                     continue
                 if not all(c in found for c in rule.concepts):
