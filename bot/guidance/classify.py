@@ -255,13 +255,16 @@ class Classifier:
 def _score(tokens: Tokens, hits: list[_Found]) -> list[_Scored]:
     """Score each guidance practice, best first (ties keep the model's order)."""
     found: dict[Practice, list[_Found]] = {_COACHING: [], _MENTORING: [], _CONSULTING: []}
-    for hit in _longest_only(hits):
+    # (A single hit lies inside no other: no call to find that out.)
+    for hit in _longest_only(hits) if len(hits) > 1 else hits:
         found[hit[0][0]].append(hit)
     for hit in _pronoun_found(tokens.words):
         found[hit[0][0]].append(hit)
     # A stable sort, so ties keep the model's order.
     return sorted(
-        [_total(practice, mine) for practice, mine in found.items()], key=_SCORE, reverse=True
+        [_total(p, mine) if mine else _UNSCORED[p] for p, mine in found.items()],
+        key=_SCORE,
+        reverse=True,
     )
 
 
