@@ -348,9 +348,16 @@ def _total(practice: Practice, mine: list[_Found]) -> _Scored:
 
 def _confidence(logits: list[float], best: int) -> float:
     """Blend how strongly the best practice fits with its share of all the labels' fit."""
-    # risk.probability of each, inlined (the same operations in the same order).
-    fits = [1.0 / (1.0 + exp(-max(-CLAMP, min(CLAMP, z)))) for z in logits]
-    return round(max(0.0, min(1.0, 0.5 * fits[best] + 0.5 * fits[best] / sum(fits))), 3)
+    # risk.probability of each, inlined, its clamp written as comparisons: max() and min() of two
+    # floats cost more than the logistic itself. `min(hi, z)` is `z if z < hi else hi` and
+    # `max(lo, z)` is `z if z > lo else lo`, exactly (the same values, NaN included).
+    fits = []
+    for z in logits:
+        below = z if z < CLAMP else CLAMP
+        fits.append(1.0 / (1.0 + exp(-(below if below > -CLAMP else -CLAMP))))
+    blend = 0.5 * fits[best] + 0.5 * fits[best] / sum(fits)
+    blend = blend if blend < 1.0 else 1.0
+    return round(blend if blend > 0.0 else 0.0, 3)
 
 
 def _label(confidence: float) -> str:
