@@ -486,11 +486,14 @@ class ConcernDetector:
         for concept, terms in (concepts or CONCEPTS).items():
             for term in terms:
                 self._add(concept, term)
-        # Each rule with its rank in table order, read here once: hashing a Rule (a frozen
-        # dataclass) runs Python code, and `_first` ranks every rule it tries.
-        self._rules: dict[str, list[tuple[int, Rule]]] = {}
+        # Each rule with its rank in table order and the set of concepts it needs, made here
+        # once: hashing a Rule (a frozen dataclass) runs Python code, and `_first` ranks every
+        # rule it tries, then checks its concepts with one set comparison.
+        self._rules: dict[str, list[tuple[int, Rule, frozenset[str]]]] = {}
         for rule in rules:
-            self._rules.setdefault(rule.concepts[0], []).append((RULE_ORDER[rule], rule))
+            self._rules.setdefault(rule.concepts[0], []).append(
+                (RULE_ORDER[rule], rule, frozenset(rule.concepts))
+            )
         self._heads = Memo(self._heads_of, _CACHE_LIMIT)
         self._steps = Memo(self._steps_of, _CACHE_LIMIT)
 
@@ -545,10 +548,10 @@ class ConcernDetector:
         """Return the first rule (in table order) whose concepts co-occur, with its span."""
         best: tuple[int, Rule, Span] | None = None
         for concept in found:
-            for rank, rule in self._rules.get(concept, ()):
+            for rank, rule, needed in self._rules.get(concept, ()):
                 if best is not None and rank >= best[0]:
                     continue
-                if not all(c in found for c in rule.concepts):
+                if not found.keys() >= needed:
                     continue
                 span = _satisfied(rule, found)
                 if span is not None:
