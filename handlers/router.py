@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond
 from slack_bolt.listener import Listener
@@ -19,9 +19,9 @@ log = logging.getLogger(__name__)
 _ARGUMENTS = re.compile(r"\[([^\]]+)\]")
 
 
-@dataclass(frozen=True)
-class CommandCall:
-    """One slash-command invocation, parsed at the edge."""
+class CommandCall(NamedTuple):
+    """One slash-command invocation, parsed at the edge (a named tuple: built on every command,
+    several times cheaper than a frozen dataclass)."""
 
     ack: Ack
     respond: Respond

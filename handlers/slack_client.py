@@ -31,6 +31,9 @@ IDLE_REUSE_S = 20.0
 # handler would do, without its back-off).
 _STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
+# Request clients kept per (token, team id); past this many the store starts afresh.
+SIBLINGS_KEPT = 256
+
 
 # Idle connections by (thread id, scheme, host): a thread takes its own out while it calls.
 _Idle = dict[tuple[int, str, str], tuple[http.client.HTTPConnection, float]]
@@ -54,12 +57,27 @@ class KeepAliveWebClient(WebClient):
         # The idle connections are closed when the client goes away (or on close()).
         self._finalizer = weakref.finalize(self, _close_all, self._idle, self._lock)
         self._owner: KeepAliveWebClient | None = None
+        self._siblings: dict[tuple[str | None, str | None], KeepAliveWebClient] = {}
 
     def sibling(self, *, token: str | None, team_id: str | None) -> KeepAliveWebClient:
         """A client for one request (as Bolt makes one per request) sharing these connections.
 
-        The connections stay this client's: they are closed with it, not with the sibling.
+        The connections stay this client's: they are closed with it, not with the sibling. A
+        sibling holds no per-call state (connections are per thread, in the shared store), so
+        one is built per token and workspace and reused by every request that has them:
+        building a WebClient reads the proxy environment and formats a user agent (~15 µs).
         """
+        key = (token, team_id)
+        other = self._siblings.get(key)
+        if other is None:
+            other = self._new_sibling(token, team_id)
+            if len(self._siblings) >= SIBLINGS_KEPT:
+                self._siblings.clear()
+            self._siblings[key] = other
+        return other
+
+    def _new_sibling(self, token: str | None, team_id: str | None) -> KeepAliveWebClient:
+        """A new client with this one's settings and connection store."""
         other = KeepAliveWebClient(
             token=token,
             base_url=self.base_url,

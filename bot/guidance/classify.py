@@ -10,7 +10,8 @@ the net weighed most when the lexicon found none for the answer.
 
 from __future__ import annotations
 
-from itertools import compress, count, repeat
+from itertools import chain, compress, count, repeat
+from math import exp
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -44,7 +45,7 @@ from bot.guidance.model import (
     UnclearKind,
 )
 from bot.guidance.practice_net import INDEX, PracticeNet
-from bot.guidance.risk import Grams, RiskNet
+from bot.guidance.risk import CLAMP, RiskNet
 from bot.text import strip_slack_markup
 
 MIN_WORDS = 3
@@ -65,6 +66,8 @@ _UNCLEAR = INDEX[Practice.UNCLEAR]
 _GUIDANCE = (Practice.COACHING, Practice.MENTORING, Practice.CONSULTING)
 # Distinct raw words whose normalised, mended form is remembered.
 WORD_CACHE = 16384
+# Distinct word pairs whose nets' feature is remembered.
+PAIR_CACHE = 32768
 
 
 # A signal as the phrase index carries it (practice, dimension, weight, gloss), and one found in
@@ -123,6 +126,13 @@ class Classifier:
         self._word = words.__getitem__
         stems: Memo[str, str] = Memo(risk.stem, WORD_CACHE)
         self._stem = stems.__getitem__
+        # The nets' features of each word and word pair, numbered (0: none), remembered.
+        singles: Memo[str, int] = Memo(lambda w: self._nets.single_id(risk.stem(w)), WORD_CACHE)
+        self._single_id = singles.__getitem__
+        pairs: Memo[tuple[str, str], int] = Memo(
+            lambda p: self._nets.pair_id(risk.stem(p[0]), risk.stem(p[1])), PAIR_CACHE
+        )
+        self._pair_id = pairs.__getitem__
 
     def classify(self, text: str) -> Guidance:
         """Name the practice that fits a described situation, with reasons."""
@@ -131,12 +141,16 @@ class Classifier:
         if not tokens.words:
             return _unclear(UnclearKind.EMPTY if not clean.strip() else UnclearKind.NO_SITUATION)
         escalate_hits, concept_hits, practice_hits = self._index.find(tokens)
-        # The nets read the words as tokenised (and typo-mended) here, stemmed.
-        grams = risk.grams_of(tuple(map(self._stem, tokens.words)))
-        danger, logits = self._nets.score(grams)
         finding = escalate.detect(escalate_hits, concept_hits) or self._concerns.detect(tokens)
         if finding is not None:
+            # A rule's escalation never depends on the nets: they are not scored.
             return _escalate(finding, tokens)
+        # The nets read the words as tokenised (and typo-mended) here, stemmed: each word and
+        # word pair is looked up once in a memo of their features' numbers.
+        words = tokens.words
+        # The last pair (last word, "") is no feature: its number is 0.
+        features = chain(map(self._single_id, words), map(self._pair_id, tokens.pairs))
+        danger, logits = self._nets.score_ids(features, len(words))
         # Text the practice net reads as no situation at all (chit-chat, a question about the
         # bot) lies outside what the escalate net learned from: it needs stronger evidence.
         margin = UNCLEAR_GATE * max(0.0, logits[_UNCLEAR])
@@ -148,7 +162,7 @@ class Classifier:
             return _unclear(UnclearKind.GREETING)
         if len(tokens.words) < MIN_WORDS:
             return _unclear(UnclearKind.TOO_SHORT)
-        return self._decide(_score(tokens, practice_hits), logits, tokens, grams)
+        return self._decide(_score(tokens, practice_hits), logits, tokens)
 
     def rule_topic(self, text: str) -> EscalateTopic | None:
         """What the hand-written escalate rules alone say, before any net (for training)."""
@@ -159,9 +173,7 @@ class Classifier:
         finding = escalate.detect(escalate_hits, concept_hits) or self._concerns.detect(tokens)
         return None if finding is None else finding.topic
 
-    def _decide(
-        self, scored: list[_Scored], logits: list[float], tokens: Tokens, grams: Grams
-    ) -> Guidance:
+    def _decide(self, scored: list[_Scored], logits: list[float], tokens: Tokens) -> Guidance:
         """Add the lexicon's scores to the net's log-odds; name one or two practices, or ask."""
         by_practice = {s.practice: s for s in scored}
         for s in scored:
@@ -173,13 +185,13 @@ class Classifier:
             return _unclear(UnclearKind.NO_SITUATION)
         two = logits[INDEX[second]] >= ALSO_LOGIT
         confidence = _confidence(logits, INDEX[first])
-        if two and self._practice.lead(grams.words, first, second) < 0:
+        if two and self._practice.lead(tuple(map(self._stem, tokens.words)), first, second) < 0:
             # Both fit: name them in the order the person brought them up.
             first, second = second, first
         evidence = _quoted(by_practice[first], tokens)
         reasons = _reasons(evidence, MAX_REASONS - (1 if two else 0))
         if not reasons:
-            reasons = (self._learned_reason(first, tokens, grams),)
+            reasons = (self._learned_reason(first, tokens),)
         if not two:
             return Guidance(
                 practice=first,
@@ -189,9 +201,9 @@ class Classifier:
                 evidence=evidence,
             )
         also = _quoted(by_practice[second], tokens)
-        also_reasons = _reasons(also, 1) or (self._learned_reason(second, tokens, grams),)
-        first_part = self._split_part(first, evidence, tokens, grams)
-        second_part = self._split_part(second, also, tokens, grams)
+        also_reasons = _reasons(also, 1) or (self._learned_reason(second, tokens),)
+        first_part = self._split_part(first, evidence, tokens)
+        second_part = self._split_part(second, also, tokens)
         return Guidance(
             practice=first,
             also=second,
@@ -202,11 +214,11 @@ class Classifier:
             evidence=evidence + also,
         )
 
-    def _learned_quotes(self, practice: Practice, tokens: Tokens, grams: Grams) -> list[str]:
+    def _learned_quotes(self, practice: Practice, tokens: Tokens) -> list[str]:
         """The user's words behind the net's strongest features for a practice."""
         stems = [self._stem(w) for w in tokens.words]
         quotes: list[str] = []
-        for name in self._practice.telling(grams.words, practice, 3 * LEARNED_QUOTES):
+        for name in self._practice.telling(stems, practice, 3 * LEARNED_QUOTES):
             parts = name.split(" ")
             size = len(parts)
             at = next(
@@ -223,19 +235,17 @@ class Classifier:
                 break
         return quotes
 
-    def _learned_reason(self, practice: Practice, tokens: Tokens, grams: Grams) -> str:
+    def _learned_reason(self, practice: Practice, tokens: Tokens) -> str:
         """Why the net chose a practice the lexicon found no evidence for."""
-        return wording.learned_reason(
-            practice, tuple(self._learned_quotes(practice, tokens, grams))
-        )
+        return wording.learned_reason(practice, tuple(self._learned_quotes(practice, tokens)))
 
     def _split_part(
-        self, practice: Practice, evidence: tuple[Evidence, ...], tokens: Tokens, grams: Grams
+        self, practice: Practice, evidence: tuple[Evidence, ...], tokens: Tokens
     ) -> SplitPart | None:
         """Which words fit this practice: the lexicon's strongest, else the net's (or None)."""
         if evidence:
             return _split_part(practice, evidence)
-        quotes = self._learned_quotes(practice, tokens, grams)
+        quotes = self._learned_quotes(practice, tokens)
         if not quotes:
             return None
         sentence = wording.split(practice, quotes[0], wording.learned_gloss(practice))
@@ -245,13 +255,16 @@ class Classifier:
 def _score(tokens: Tokens, hits: list[_Found]) -> list[_Scored]:
     """Score each guidance practice, best first (ties keep the model's order)."""
     found: dict[Practice, list[_Found]] = {_COACHING: [], _MENTORING: [], _CONSULTING: []}
-    for hit in _longest_only(hits):
+    # (A single hit lies inside no other: no call to find that out.)
+    for hit in _longest_only(hits) if len(hits) > 1 else hits:
         found[hit[0][0]].append(hit)
     for hit in _pronoun_found(tokens.words):
         found[hit[0][0]].append(hit)
     # A stable sort, so ties keep the model's order.
     return sorted(
-        [_total(practice, mine) for practice, mine in found.items()], key=_SCORE, reverse=True
+        [_total(p, mine) if mine else _UNSCORED[p] for p, mine in found.items()],
+        key=_SCORE,
+        reverse=True,
     )
 
 
@@ -335,8 +348,16 @@ def _total(practice: Practice, mine: list[_Found]) -> _Scored:
 
 def _confidence(logits: list[float], best: int) -> float:
     """Blend how strongly the best practice fits with its share of all the labels' fit."""
-    fits = [risk.probability(z) for z in logits]
-    return round(max(0.0, min(1.0, 0.5 * fits[best] + 0.5 * fits[best] / sum(fits))), 3)
+    # risk.probability of each, inlined, its clamp written as comparisons: max() and min() of two
+    # floats cost more than the logistic itself. `min(hi, z)` is `z if z < hi else hi` and
+    # `max(lo, z)` is `z if z > lo else lo`, exactly (the same values, NaN included).
+    fits = []
+    for z in logits:
+        below = z if z < CLAMP else CLAMP
+        fits.append(1.0 / (1.0 + exp(-(below if below > -CLAMP else -CLAMP))))
+    blend = 0.5 * fits[best] + 0.5 * fits[best] / sum(fits)
+    blend = blend if blend < 1.0 else 1.0
+    return round(blend if blend > 0.0 else 0.0, 3)
 
 
 def _label(confidence: float) -> str:

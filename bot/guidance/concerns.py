@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress, pairwise
+from itertools import compress
 
 from bot.guidance.escalate import EscalateFinding
 from bot.guidance.matcher import Memo, Tokens
@@ -486,9 +486,14 @@ class ConcernDetector:
         for concept, terms in (concepts or CONCEPTS).items():
             for term in terms:
                 self._add(concept, term)
-        self._rules: dict[str, list[Rule]] = {}
+        # Each rule with its rank in table order and the set of concepts it needs, made here
+        # once: hashing a Rule (a frozen dataclass) runs Python code, and `_first` ranks every
+        # rule it tries, then checks its concepts with one set comparison.
+        self._rules: dict[str, list[tuple[int, Rule, frozenset[str]]]] = {}
         for rule in rules:
-            self._rules.setdefault(rule.concepts[0], []).append(rule)
+            self._rules.setdefault(rule.concepts[0], []).append(
+                (RULE_ORDER[rule], rule, frozenset(rule.concepts))
+            )
         self._heads = Memo(self._heads_of, _CACHE_LIMIT)
         self._steps = Memo(self._steps_of, _CACHE_LIMIT)
 
@@ -530,7 +535,7 @@ class ConcernDetector:
         words = tokens.words
         found: dict[str, list[Span]] = {}
         # Per-pair lookups in C; only the positions where a term goes on reach the Python loop.
-        steps = list(map(self._steps.__getitem__, pairwise((*words, _NO_WORD))))
+        steps = list(map(self._steps.__getitem__, tokens.pairs))
         for i, first in compress(enumerate(steps), steps):
             for concept, node, offset in first:
                 if node is None:
@@ -543,11 +548,10 @@ class ConcernDetector:
         """Return the first rule (in table order) whose concepts co-occur, with its span."""
         best: tuple[int, Rule, Span] | None = None
         for concept in found:
-            for rule in self._rules.get(concept, ()):
-                rank = RULE_ORDER[rule]
+            for rank, rule, needed in self._rules.get(concept, ()):
                 if best is not None and rank >= best[0]:
                     continue
-                if not all(c in found for c in rule.concepts):
+                if not found.keys() >= needed:
                     continue
                 span = _satisfied(rule, found)
                 if span is not None:

@@ -552,10 +552,11 @@ def detect(
     phrase_hits: list[Hit[EscalateTopic | None]], concept_hits: list[Hit[str]]
 ) -> EscalateFinding | None:
     """Return the first escalate finding in the text, or None."""
-    found = _first_unsuppressed(phrase_hits)
+    # Most texts hit neither list: no call for them.
+    found = _first_unsuppressed(phrase_hits) if phrase_hits else None
     if found is not None:
         return found
-    return _by_rules(concept_hits)
+    return _by_rules(concept_hits) if concept_hits else None
 
 
 def _by_rules(concept_hits: list[Hit[str]]) -> EscalateFinding | None:

@@ -6,8 +6,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, count, pairwise
-from operator import add
+from itertools import accumulate, compress, pairwise
 from typing import Any, NamedTuple, TypeAlias, TypeVar
 
 T = TypeVar("T")
@@ -33,6 +32,9 @@ _TOKEN_SPLIT = re.compile(r"([^\W_]+(?:['’][^\W_]+)*)")
 _ASCII_MARKS = bytes(
     b if re.fullmatch(r"[^\W_]|'", chr(b)) else ord(" ") if b < 128 else b for b in range(256)
 )
+# The same text with each gap a run of "x" between spaces (a space becomes "x", any other byte a
+# space), so that bytes.split finds the gaps.
+_GAP_MARKS = bytes(ord("x") if b == ord(" ") else ord(" ") for b in range(256))
 _CLAUSE_BREAK = re.compile(r"[.;!?\n]|,\s|\s-\s|\s—\s")
 
 
@@ -59,12 +61,17 @@ _END = ""  # stands for "no next word"; a token is never empty
 
 
 class Tokens(NamedTuple):
-    """The words of a text, lower-cased for matching, with their character spans."""
+    """The words of a text, lower-cased for matching, with their character spans.
+
+    `pairs` holds each word with the next one ("" after the last): the phrase index, the concern
+    walk and the learned nets all look their first steps up by word pair, from these tuples.
+    """
 
     text: str
     words: tuple[str, ...]
     starts: tuple[int, ...]
     ends: tuple[int, ...]
+    pairs: tuple[tuple[str, str], ...]
 
     def quote(self, start: int, end: int) -> str:
         """Return the raw text covered by tokens start..end-1."""
@@ -103,7 +110,7 @@ def tokenize(text: str, word: Callable[[str], str] = norm_word) -> Tokens:
     capped = text[:MAX_CHARS]
     raw, starts, ends = _ascii_spans(capped) or _regex_spans(capped)
     words = tuple(map(word, raw))
-    return Tokens(text, words, starts, ends)
+    return Tokens(text, words, starts, ends, tuple(pairwise((*words, _END))))
 
 
 _Spans = tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]
@@ -121,15 +128,21 @@ def _ascii_spans(text: str) -> _Spans | None:
     """Cut plain ASCII text the way the regex does, with C-level string calls (else None)."""
     if not text.isascii():
         return None
-    marked = text.encode().translate(_ASCII_MARKS).decode()
-    if "'" in marked and _loose_apostrophe(marked):
+    marked = text.encode().translate(_ASCII_MARKS)
+    words = marked.decode()
+    if "'" in words and _loose_apostrophe(words):
         return None
-    parts = marked.split(" ")
-    # A part starts after the parts before it and one space for each of them.
-    offsets = map(add, accumulate(map(len, parts), initial=0), count())
-    starts = tuple(compress(offsets, parts))
-    raw = tuple(filter(None, parts))
-    return raw, starts, tuple(map(add, starts, map(len, raw)))
+    raw = words.split()
+    # The length of the gap before each word (0 before a first word at the very start), then
+    # of the word, summed up: the even places hold where words start, the odd ones where they end.
+    gaps = list(map(len, marked.translate(_GAP_MARKS).split()))
+    if marked[:1] != b" ":
+        gaps.insert(0, 0)
+    lengths = [0] * (2 * len(raw))
+    lengths[::2] = gaps[: len(raw)]
+    lengths[1::2] = map(len, raw)
+    offsets = list(accumulate(lengths))
+    return tuple(raw), tuple(offsets[::2]), tuple(offsets[1::2])
 
 
 def _loose_apostrophe(marked: str) -> bool:
@@ -229,7 +242,7 @@ class PhraseIndex:
         survivors = self._survivors
         # The phrases that fit each word and the next, looked up in C (a word that starts no
         # phrase has none); only the positions where some fit reach the Python loop.
-        fits = list(map(survivors.__getitem__, pairwise((*words, _END))))
+        fits = list(map(survivors.__getitem__, tokens.pairs))
         for i, fitting in compress(enumerate(fits), fits):
             found = survivors[_window(words, i, _DEEPEST)] if fitting is _DEEPER else fitting
             for payload, elements, size, k, lexicon in found:

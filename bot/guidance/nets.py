@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from bot.guidance import practice_net, risk
@@ -43,6 +44,23 @@ class Nets:
             f: (d_pairs.get(f, 0.0), *p_pairs.get(f, _ZERO_PRACTICE))
             for f in sorted(d_pairs.keys() | p_pairs.keys())
         }
+        # Every feature numbered from 1 (0 stands for none), its row at that index of one list.
+        self._rows: list[tuple[float, ...]] = [()]
+        self._single_ids = {f: self._number(row) for f, row in self._single.items()}
+        self._pair_ids = {f: self._number(row) for f, row in self._pairs.items()}
+
+    def _number(self, row: tuple[float, ...]) -> int:
+        """Give a feature's row the next number."""
+        self._rows.append(row)
+        return len(self._rows) - 1
+
+    def single_id(self, stem: str) -> int:
+        """The number of a single stem's feature, or 0 when the nets do not weigh it."""
+        return self._single_ids.get(stem, 0)
+
+    def pair_id(self, first: str, second: str) -> int:
+        """The number of a stem pair's feature, or 0 when the nets do not weigh it."""
+        return self._pair_ids.get((first, second), 0)
 
     def score(self, g: Grams) -> Scores:
         """Both nets' scores, equal to `danger.log_odds(g)` and `practice.logits(g)`."""
@@ -53,6 +71,18 @@ class Nets:
         # The biases come first, as in the nets' own sums, so that the scores are equal to theirs.
         sums = [sum(column, 0.0) for column in zip(self._bias, *found, strict=True)]
         return Scores(sums[0] + self.danger.length_weight * math.log1p(len(g.words)), sums[1:])
+
+    def score_ids(self, features: Iterable[int], words: int) -> Scores:
+        """`score` of a text given as numbered features and its number of words.
+
+        `features`: the single stems' numbers in text order, then the stem pairs' (0s and repeats
+        allowed, as a memo per word and per word pair gives them). Single and pair numbers never
+        meet, so keeping each number's first occurrence keeps `score`'s order of summing: the
+        scores are equal to `score(grams)`, not only close.
+        """
+        found = map(self._rows.__getitem__, dict.fromkeys(filter(None, features)))
+        sums = [sum(column, 0.0) for column in zip(self._bias, *found, strict=True)]
+        return Scores(sums[0] + self.danger.length_weight * math.log1p(words), sums[1:])
 
 
 @functools.cache

@@ -21,7 +21,7 @@ from bot.guidance.matcher import tokenize
 from bot.text import strip_slack_markup
 
 _SUFFIXES = ("ingly", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly", "ment", "ments")
-_CLAMP = 30.0
+CLAMP = 30.0
 W = TypeVar("W")
 
 
@@ -129,7 +129,7 @@ DEFAULT = RiskNet(weights.BIAS, weights.WEIGHTS, weights.THRESHOLD, weights.LENG
 
 def probability(log_odds: float) -> float:
     """The logistic of a log-odds score (clamped, so that it never overflows)."""
-    return 1.0 / (1.0 + math.exp(-max(-_CLAMP, min(_CLAMP, log_odds))))
+    return 1.0 / (1.0 + math.exp(-max(-CLAMP, min(CLAMP, log_odds))))
 
 
 def risk(text: str) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from bot.guidance import Classifier, Practice, classify, nets, practice_net, risk
@@ -98,3 +100,14 @@ def test_two_practices_are_ordered_by_where_they_are_said() -> None:
         Practice.CONSULTING,
         Practice.COACHING,
     )
+
+
+@pytest.mark.parametrize("text", TEXTS, ids=lambda t: t[:20] or "empty")
+def test_scoring_numbered_features_equals_scoring_grams(text: str) -> None:
+    joint = nets.default()
+    words = tuple(risk.stems(text))
+    numbered = [
+        *(joint.single_id(w) for w in words),
+        *(joint.pair_id(a, b) for a, b in itertools.pairwise(words)),
+    ]
+    assert joint.score_ids(numbered, len(words)) == joint.score(grams(text))

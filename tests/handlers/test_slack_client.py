@@ -186,3 +186,27 @@ def test_listeners_reuse_the_apps_connections(bot: RunningBot) -> None:
     assert bot.slack.wait_for(lambda _: bool(app_client._idle))
     # The listener threads' connections are back in the app's store, open for the next call.
     assert all(conn.sock is not None for conn, _ in app_client._idle.values())
+
+
+def test_a_sibling_is_built_once_per_token_and_workspace(slack: FakeSlack) -> None:
+    client = _client(slack.api_url)
+    first = client.sibling(token="xoxb-a", team_id="T1")
+    assert client.sibling(token="xoxb-a", team_id="T1") is first
+    other_team = client.sibling(token="xoxb-a", team_id="T2")
+    other_token = client.sibling(token="xoxb-b", team_id="T1")
+    assert len({id(first), id(other_team), id(other_token)}) == 3
+    assert other_team.default_params["team_id"] == "T2"
+    assert other_token.token == "xoxb-b"
+    assert first._idle is client._idle
+    assert first.chat_postMessage(channel="U0ALICE", text="hi")["ok"]
+    assert client._idle  # the sibling's connection went back to the shared store
+
+
+def test_the_siblings_kept_are_bounded(slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(slack_client, "SIBLINGS_KEPT", 2)
+    client = _client(slack.api_url)
+    first = client.sibling(token="xoxb-a", team_id="T1")
+    client.sibling(token="xoxb-a", team_id="T2")
+    client.sibling(token="xoxb-a", team_id="T3")
+    assert len(client._siblings) == 1
+    assert client.sibling(token="xoxb-a", team_id="T1") is not first
