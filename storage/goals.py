@@ -416,17 +416,22 @@ def get_goal(session: Session, goal_id: int) -> Goal | None:
     return to_goal(row) if row else None
 
 
+# The statements of the request paths below are built once: building one and computing its cache
+# key cost 0.17-0.29 ms of CPU on every execution, about as much as running it.
+_GOALS_OF = (
+    select(GoalRow)
+    .where(
+        GoalRow.team_id == bindparam("team_id"),
+        GoalRow.user_id == bindparam("user_id"),
+        GoalRow.status.in_([GoalStatus.ACTIVE.value, GoalStatus.PAUSED.value]),
+    )
+    .order_by(GoalRow.id)
+)
+
+
 def goals_of(session: Session, team_id: str, user_id: str) -> list[Goal]:
     """The person's goals that are still open (active or paused), oldest first."""
-    rows = session.scalars(
-        select(GoalRow)
-        .where(
-            GoalRow.team_id == team_id,
-            GoalRow.user_id == user_id,
-            GoalRow.status.in_([GoalStatus.ACTIVE.value, GoalStatus.PAUSED.value]),
-        )
-        .order_by(GoalRow.id)
-    )
+    rows = session.scalars(_GOALS_OF, {"team_id": team_id, "user_id": user_id})
     return [to_goal(row) for row in rows]
 
 
@@ -806,6 +811,24 @@ def _answered_status() -> Any:
     return case((claimed, CheckinRow.status), else_=CheckinStatus.ANSWERED.value)
 
 
+# Built once (see _GOALS_OF): the check-in with its goal, and the compare-and-set on answered_at.
+_ANSWER_TARGET = (
+    select(CheckinRow, GoalRow)
+    .join(GoalRow, GoalRow.id == CheckinRow.goal_id)
+    .where(CheckinRow.id == bindparam("checkin_id"))
+)
+_RECORD_ANSWER = (
+    update(CheckinRow)
+    .where(CheckinRow.id == bindparam("checkin_id"), CheckinRow.answered_at.is_(None))
+    .values(
+        answer=bindparam("new_answer"),
+        answered_at=bindparam("new_answered_at"),
+        status=_answered_status(),
+    )
+    .returning(CheckinRow)
+)
+
+
 def record_answer(
     session: Session, checkin_id: int, user_id: str, answer: CheckinAnswer, now: datetime
 ) -> AnswerResult:
@@ -814,11 +837,7 @@ def record_answer(
     Two statements when it is recorded: the check-in with its goal, then the compare-and-set
     update returning the row as stored (a third when the goal's "needs attention" is cleared).
     """
-    found = session.execute(
-        select(CheckinRow, GoalRow)
-        .join(GoalRow, GoalRow.id == CheckinRow.goal_id)
-        .where(CheckinRow.id == checkin_id)
-    ).one_or_none()
+    found = session.execute(_ANSWER_TARGET, {"checkin_id": checkin_id}).one_or_none()
     if found is None or found[0].user_id != user_id:
         return AnswerResult(AnswerVerdict.GOAL_CLOSED, None, None)
     checkin, goal = found
@@ -826,10 +845,8 @@ def record_answer(
     if verdict is not AnswerVerdict.RECORD:
         return AnswerResult(verdict, to_goal(goal), to_checkin(checkin))
     stored = session.scalars(
-        update(CheckinRow)
-        .where(CheckinRow.id == checkin_id, CheckinRow.answered_at.is_(None))
-        .values(answer=answer.value, answered_at=now, status=_answered_status())
-        .returning(CheckinRow),
+        _RECORD_ANSWER,
+        {"checkin_id": checkin_id, "new_answer": answer.value, "new_answered_at": now},
         execution_options={"populate_existing": True},
     ).one_or_none()
     if stored is None:

@@ -143,17 +143,19 @@ def _probe(session: Session, team_id: str, user_id: str) -> _Probe:
     return _Probe(goals_open, goals_ended, mentor > 0, request > 0, mentees, mentors, asked)
 
 
+# Built once, like _PROBE (the goal ids are one expanding parameter).
+_LAST_ANSWERS = select(CheckinRow.goal_id, CheckinRow.answer, CheckinRow.answered_at).where(
+    CheckinRow.goal_id.in_(bindparam("goal_ids", expanding=True)),
+    CheckinRow.kind == CheckinKind.CHECKIN.value,
+    CheckinRow.answered_at.is_not(None),
+)
+
+
 def _last_answers(session: Session, goal_ids: list[int]) -> dict[int, tuple[str, datetime]]:
     """Each goal's latest check-in answer and when it came (two columns, no ORM rows)."""
     if not goal_ids:
         return {}
-    rows = session.execute(
-        select(CheckinRow.goal_id, CheckinRow.answer, CheckinRow.answered_at).where(
-            CheckinRow.goal_id.in_(goal_ids),
-            CheckinRow.kind == CheckinKind.CHECKIN.value,
-            CheckinRow.answered_at.is_not(None),
-        )
-    )
+    rows = session.execute(_LAST_ANSWERS, {"goal_ids": goal_ids})
     latest: dict[int, tuple[str, datetime]] = {}
     for goal_id, answer, answered_at in rows:
         seen = latest.get(goal_id)

@@ -81,7 +81,7 @@ def open_signup(client: WebClient, deps: Deps, team_id: str, user_id: str, trigg
     saved = record.profile if record else None
     client.views_open(
         trigger_id=trigger_id,
-        view=views.signup_modal(flow.settings_of(deps).taxonomy, saved),
+        view=views.signup_modal_json(flow.settings_of(deps).taxonomy, saved),
     )
     _refresh_tz(client, deps, team_id, user_id)
 

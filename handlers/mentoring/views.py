@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+import orjson
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -160,6 +162,23 @@ def _team_input(saved: str, hint: str) -> InputBlock:
         ),
         hint=hint,
     )
+
+
+def signup_modal_json(taxonomy: Taxonomy, saved: MentorProfile | None) -> dict[str, Any]:
+    """The sign-up modal as the JSON Slack gets; the blank one is rendered once per taxonomy.
+
+    Rendering it (slack_sdk checks every block and option as it writes the dict) cost about
+    1.6 ms of CPU for a modal that is the same for everyone without a saved profile.
+    """
+    if saved is not None:
+        return signup_modal(taxonomy, saved).to_dict()
+    result: dict[str, Any] = orjson.loads(_blank_signup(taxonomy))  # a fresh copy each call
+    return result
+
+
+@functools.lru_cache(maxsize=8)
+def _blank_signup(taxonomy: Taxonomy) -> bytes:
+    return orjson.dumps(signup_modal(taxonomy, None).to_dict())
 
 
 def signup_modal(taxonomy: Taxonomy, saved: MentorProfile | None) -> View:
