@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from bot.guidance import practice_net, risk
 from bot.guidance.practice_net import LABELS, PracticeNet
-from bot.guidance.risk import Grams, RiskNet
+from bot.guidance.risk import RiskNet
 
 _ZERO_PRACTICE = (0.0,) * len(LABELS)
 
@@ -36,18 +36,18 @@ class Nets:
         self._bias = (danger.bias, *practice.bias)
         d_single, d_pairs = danger.tables()
         p_single, p_pairs = practice.tables()
-        self._single = {
+        single = {
             f: (d_single.get(f, 0.0), *p_single.get(f, _ZERO_PRACTICE))
             for f in sorted(d_single.keys() | p_single.keys())
         }
-        self._pairs = {
+        pairs = {
             f: (d_pairs.get(f, 0.0), *p_pairs.get(f, _ZERO_PRACTICE))
             for f in sorted(d_pairs.keys() | p_pairs.keys())
         }
         # Every feature numbered from 1 (0 stands for none), its row at that index of one list.
         self._rows: list[tuple[float, ...]] = [()]
-        self._single_ids = {f: self._number(row) for f, row in self._single.items()}
-        self._pair_ids = {f: self._number(row) for f, row in self._pairs.items()}
+        self._single_ids = {f: self._number(row) for f, row in single.items()}
+        self._pair_ids = {f: self._number(row) for f, row in pairs.items()}
 
     def _number(self, row: tuple[float, ...]) -> int:
         """Give a feature's row the next number."""
@@ -62,23 +62,14 @@ class Nets:
         """The number of a stem pair's feature, or 0 when the nets do not weigh it."""
         return self._pair_ids.get((first, second), 0)
 
-    def score(self, g: Grams) -> Scores:
-        """Both nets' scores, equal to `danger.log_odds(g)` and `practice.logits(g)`."""
-        found = [
-            *filter(None, map(self._single.get, g.singles)),
-            *filter(None, map(self._pairs.get, g.pairs)),
-        ]
-        # The biases come first, as in the nets' own sums, so that the scores are equal to theirs.
-        sums = [sum(column, 0.0) for column in zip(self._bias, *found, strict=True)]
-        return Scores(sums[0] + self.danger.length_weight * math.log1p(len(g.words)), sums[1:])
-
     def score_ids(self, features: Iterable[int], words: int) -> Scores:
-        """`score` of a text given as numbered features and its number of words.
+        """Both nets' scores of a text given as numbered features and its number of words: equal
+        to `danger.log_odds(g)` and `practice.logits(g)` of the text's grams `g`, not only close.
 
         `features`: the single stems' numbers in text order, then the stem pairs' (0s and repeats
         allowed, as a memo per word and per word pair gives them). Single and pair numbers never
-        meet, so keeping each number's first occurrence keeps `score`'s order of summing: the
-        scores are equal to `score(grams)`, not only close.
+        meet, so keeping each number's first occurrence keeps the nets' own order of summing, and
+        the biases come first, as in their sums.
         """
         found = map(self._rows.__getitem__, dict.fromkeys(filter(None, features)))
         sums = [sum(column, 0.0) for column in zip(self._bias, *found, strict=True)]
