@@ -189,7 +189,7 @@ class Surface:
 
 
 HOME = "App Home"
-HOME_REFRESHED = "App Home brought up to date (shown when they open it, in the last step)"
+HOME_REFRESHED = "App Home brought up to date in the background (drawn when they open it)"
 
 
 class Observer:
@@ -215,7 +215,8 @@ class Observer:
         """Everything sent since the last look; modals are the actor's (they have no user).
 
         A person sees only the latest App Home the bot published for them, and only when they
-        open the tab: unless `homes` (they are opening it now), a refresh is one line.
+        open the tab: unless `homes` (the actor is opening it now), and for everyone else, a
+        refresh is one line (a late background refresh can land while another person looks).
         """
         surfaces: list[Surface] = []
         for call in self.slack.calls()[self._calls :]:
@@ -226,8 +227,11 @@ class Observer:
             surfaces.append(self._response(body))
         self.mark()
         latest = {s.user_ids: s for s in surfaces if s.where == HOME}
+        opened = (actor.user_id,) if homes else None
         return [
-            s if homes or s.where != HOME else replace(s, where=HOME_REFRESHED, view=None)
+            s
+            if s.where != HOME or s.user_ids == opened
+            else replace(s, where=HOME_REFRESHED, view=None)
             for s in surfaces
             if s.where != HOME or latest[s.user_ids] is s
         ]
