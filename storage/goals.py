@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from functools import lru_cache
 from hashlib import blake2b
 from typing import Any
 
@@ -48,6 +49,7 @@ from bot.goals import (
     Cadence,
     CheckinAnswer,
     CheckinRecord,
+    CheckinSlot,
     GoalLimits,
     GoalSpec,
     GoalState,
@@ -744,7 +746,16 @@ def next_row_values(
     """
     spec = goal.spec
     last = last_sent_period or goal.last_sent_period
-    slot = reschedule(spec, goal.tz_name, goal.anchor, last, now)
+    slot = _reschedule(
+        spec.cadence,
+        spec.weekday,
+        spec.local_time,
+        spec.end_date,
+        goal.tz_name,
+        goal.anchor,
+        last,
+        now,
+    )
     if slot is not None:
         kind, period = CheckinKind.CHECKIN, slot.period
         due = jittered(slot.at, checkin_key(goal.id, period), limits.jitter_spread_s)
@@ -762,6 +773,24 @@ def next_row_values(
         "due_at": due,
         "attempts": 0,
     }
+
+
+@lru_cache(maxsize=4096)
+def _reschedule(  # noqa: PLR0917
+    cadence: Cadence,
+    weekday: Weekday,
+    local_time: time,
+    end_date: date,
+    tz_name: str,
+    anchor: date,
+    last_sent_period: date | None,
+    now: datetime,
+) -> CheckinSlot | None:
+    """`reschedule` from the schedule alone: goals with the same schedule that were sent
+    together (same zone, weekday, time and rhythm) get the same slot, so a dispatcher batch
+    works it out once per schedule rather than once per goal (~20 us each)."""
+    spec = GoalSpec("", "", end_date, cadence, weekday, local_time)
+    return reschedule(spec, tz_name, anchor, last_sent_period, now)
 
 
 _PENDING_COLUMNS = (
