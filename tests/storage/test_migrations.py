@@ -8,6 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 
 from storage import db
+from storage.goals import GOALS_FILLFACTOR
 from storage.models import Base
 from storage.people import get_person, upsert_person
 from storage.types import NaiveDatetimeError
@@ -18,6 +19,28 @@ def test_migrated_database_has_no_drift(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_postgresql_storage_parameters_are_the_models(postgres_url: str) -> None:
+    """Alembic does not compare storage parameters (fillfactor): this test does."""
+    engine = db.make_engine(postgres_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT relname, reloptions FROM pg_class"
+                " WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+            )
+        ).all()
+    engine.dispose()
+    stored = {name: sorted(options or []) for name, options in rows}
+    declared = {
+        table.name: sorted(
+            f"{name}={value}" for name, value in table.info.get("postgresql_storage", {}).items()
+        )
+        for table in Base.metadata.sorted_tables
+    }
+    assert {name: stored[name] for name in declared} == declared
+    assert declared["goals"] == [f"fillfactor={GOALS_FILLFACTOR}"]
 
 
 def test_upgrade_from_empty_and_again_is_a_no_op(tmp_path: object) -> None:
