@@ -402,9 +402,13 @@ def _rowcount(result: Any) -> int:
 
 # Mentors --------------------------------------------------------------------------------------
 def _mentor_row(session: Session, team_id: str, user_id: str) -> MentorRow | None:
-    return session.scalars(
-        select(MentorRow).where(MentorRow.team_id == team_id, MentorRow.user_id == user_id)
-    ).one_or_none()
+    return session.scalars(_MENTOR_ROW, {"team_id": team_id, "user_id": user_id}).one_or_none()
+
+
+# Built once, like _OPEN_ROW: `/coach-or-mentor mentor` (5% of bench/load.py's mix) reads it.
+_MENTOR_ROW = select(MentorRow).where(
+    MentorRow.team_id == bindparam("team_id"), MentorRow.user_id == bindparam("user_id")
+)
 
 
 def save_mentor(
