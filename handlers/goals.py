@@ -38,7 +38,7 @@ from bot.goals.messages import (
 )
 from handlers import goals_blocks, ids
 from handlers.deps import Deps
-from handlers.home import refresh_home, refresh_person
+from handlers.home import refresh_home, refresh_person, slack_user, store_person
 from handlers.router import CommandCall, CommandRouter, Subcommand
 from storage import events, people
 from storage import goals as repo
@@ -190,12 +190,13 @@ def _refresh_later(client: WebClient, deps: Deps, team_id: str, user_id: str) ->
         log.warning("users.info failed user=%s error=%s", user_id, err.response.get("error"))
 
 
-def _zone_from_slack(
-    client: WebClient, deps: Deps, team_id: str, user_id: str
-) -> people.Person | None:
-    """users.info after the ack (the usual timeout and retries); None when Slack fails."""
+def _zone_from_slack(client: WebClient, user_id: str) -> dict[str, Any] | None:
+    """users.info's user after the ack (the usual timeout and retries); None when Slack fails.
+
+    The caller stores it (store_person) in the transaction that confirms the goal's zone.
+    """
     try:
-        return refresh_person(client, deps, team_id, user_id)
+        return slack_user(client, user_id)
     except SlackApiError as err:
         log.warning("users.info failed user=%s error=%s", user_id, err.response.get("error"))
     except OSError as err:
@@ -266,10 +267,14 @@ def on_goal_submitted(
         return
     fell_back = zone.fell_back
     if not confirmed:
-        fresh = _zone_from_slack(client, deps, team_id, user_id)
-        if fresh is not None:
-            fell_back = resolve_zone(fresh.tz_name, limits.fallback_tz).fell_back
+        user = _zone_from_slack(client, user_id)
+        # One transaction stores what Slack said and re-times the goal by it.
         with deps.sessions.begin() as session:
+            fresh = (
+                store_person(session, deps, team_id, user_id, user) if user is not None else None
+            )
+            if fresh is not None:
+                fell_back = resolve_zone(fresh.tz_name, limits.fallback_tz).fell_back
             if fresh is not None and editing is None:
                 stored = (
                     repo.confirm_zone(

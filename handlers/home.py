@@ -11,6 +11,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+from sqlalchemy.orm import Session
 
 from handlers import ids
 from handlers.admins import is_admin
@@ -26,18 +27,30 @@ log = logging.getLogger(__name__)
 
 def refresh_person(client: WebClient, deps: Deps, team_id: str, user_id: str) -> people.Person:
     """Ask Slack for the user's time zone and status, store it, return it."""
-    info = client.users_info(user=user_id)
-    user: dict[str, Any] = info.get("user") or {}
+    user = slack_user(client, user_id)
     with deps.sessions.begin() as session:
-        return people.upsert_person(
-            session,
-            team_id=team_id or str(user.get("team_id") or ""),
-            user_id=user_id,
-            tz_name=user.get("tz") or None,
-            is_bot=bool(user.get("is_bot")),
-            deleted=bool(user.get("deleted")),
-            now=deps.clock(),
-        )
+        return store_person(session, deps, team_id, user_id, user)
+
+
+def slack_user(client: WebClient, user_id: str) -> dict[str, Any]:
+    """users.info's user object (raises SlackApiError as the client does)."""
+    info = client.users_info(user=user_id)
+    return info.get("user") or {}
+
+
+def store_person(
+    session: Session, deps: Deps, team_id: str, user_id: str, user: dict[str, Any]
+) -> people.Person:
+    """Store what users.info said about the person, in the caller's transaction."""
+    return people.upsert_person(
+        session,
+        team_id=team_id or str(user.get("team_id") or ""),
+        user_id=user_id,
+        tz_name=user.get("tz") or None,
+        is_bot=bool(user.get("is_bot")),
+        deleted=bool(user.get("deleted")),
+        now=deps.clock(),
+    )
 
 
 def build_home(client: WebClient, deps: Deps, team_id: str, user_id: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     delete,
     func,
     select,
@@ -401,9 +402,13 @@ def _rowcount(result: Any) -> int:
 
 # Mentors --------------------------------------------------------------------------------------
 def _mentor_row(session: Session, team_id: str, user_id: str) -> MentorRow | None:
-    return session.scalars(
-        select(MentorRow).where(MentorRow.team_id == team_id, MentorRow.user_id == user_id)
-    ).one_or_none()
+    return session.scalars(_MENTOR_ROW, {"team_id": team_id, "user_id": user_id}).one_or_none()
+
+
+# Built once, like _OPEN_ROW: `/coach-or-mentor mentor` (5% of bench/load.py's mix) reads it.
+_MENTOR_ROW = select(MentorRow).where(
+    MentorRow.team_id == bindparam("team_id"), MentorRow.user_id == bindparam("user_id")
+)
 
 
 def save_mentor(
@@ -573,23 +578,29 @@ def withdraw_pending_for_mentor(
 
 def programme_mentors(session: Session, team_id: str) -> list[MentorProfile]:
     """Every mentor still in the programme (paused ones too: matching sees their capacity 0)."""
-    rows = session.scalars(
-        select(MentorRow)
-        .where(MentorRow.team_id == team_id, MentorRow.left_at.is_(None))
-        .order_by(MentorRow.user_id)
-    )
+    rows = session.scalars(_PROGRAMME_MENTORS, {"team_id": team_id})
     return [_to_profile(r) for r in rows]
+
+
+_PROGRAMME_MENTORS = (
+    select(MentorRow)
+    .where(MentorRow.team_id == bindparam("team_id"), MentorRow.left_at.is_(None))
+    .order_by(MentorRow.user_id)
+)
 
 
 # Requests -------------------------------------------------------------------------------------
 def _open_row(session: Session, team_id: str, mentee_id: str) -> RequestRow | None:
-    return session.scalars(
-        select(RequestRow).where(
-            RequestRow.team_id == team_id,
-            RequestRow.mentee_id == mentee_id,
-            RequestRow.status == RequestStatus.OPEN.value,
-        )
-    ).one_or_none()
+    return session.scalars(_OPEN_ROW, {"team_id": team_id, "mentee_id": mentee_id}).one_or_none()
+
+
+# The statements of the request paths are built once (building one and its cache key on every
+# execution cost about as much CPU as running it; see storage/goals.py).
+_OPEN_ROW = select(RequestRow).where(
+    RequestRow.team_id == bindparam("team_id"),
+    RequestRow.mentee_id == bindparam("mentee_id"),
+    RequestRow.status == RequestStatus.OPEN.value,
+)
 
 
 def _fill_request(row: RequestRow, request: MentorRequest, now: datetime) -> None:
@@ -860,12 +871,13 @@ def known_teams(session: Session) -> list[str]:
 
 # Proposals ------------------------------------------------------------------------------------
 def _pending_row(session: Session, request_id: int) -> ProposalRow | None:
-    return session.scalars(
-        select(ProposalRow).where(
-            ProposalRow.request_id == request_id,
-            ProposalRow.status == ProposalStatus.PENDING.value,
-        )
-    ).one_or_none()
+    return session.scalars(_PENDING_ROW, {"request_id": request_id}).one_or_none()
+
+
+_PENDING_ROW = select(ProposalRow).where(
+    ProposalRow.request_id == bindparam("request_id"),
+    ProposalRow.status == ProposalStatus.PENDING.value,
+)
 
 
 def _proposals_by_id(session: Session, ids: Sequence[int]) -> list[ProposalRow]:
