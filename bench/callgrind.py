@@ -1,0 +1,125 @@
+"""Instructions per call of the guidance classifier and of each of its stages, by callgrind.
+
+Run from the repository root: `python bench/callgrind.py [STAGE ...]` (default: every stage).
+Each stage runs in its own child process under valgrind's callgrind, which counts instructions
+only inside the measured loop (`deque(map(stage, inputs))`, collected on entry to deque_init):
+building the classifier, reading the data and a warm-up pass (which fills the per-word memos)
+are not counted. Instruction counts do not depend on the machine's load, unlike timings.
+
+Stages: classify (the whole answer), tokenize (markup stripped, words cut and mended), find
+(phrase index), escalate (the escalate rules on the found hits), concerns (concern detector),
+nets (both nets' scores), score (lexicon scores) and decide (reasons, quotes, the answer): score
+and decide only over the situations that reach them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import subprocess
+import sys
+from collections import deque
+from collections.abc import Callable
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+STAGES = ("classify", "tokenize", "find", "escalate", "concerns", "nets", "score", "decide")
+
+
+def _stage(name: str) -> tuple[Callable[[Any], object], list[Any]]:
+    """The function a stage measures and its inputs, with the classifier's memos warm."""
+    from bot.guidance import Classifier, escalate
+    from bot.guidance.matcher import tokenize
+    from bot.text import strip_slack_markup
+
+    core = importlib.import_module("bot.guidance.classify")
+    texts = [
+        json.loads(line)["text"]
+        for path in sorted((ROOT / "bench" / "data").glob("situations*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    c = Classifier()
+    for text in texts:
+        c.classify(text)
+    tokens = [tokenize(strip_slack_markup(t), c._word) for t in texts]
+    found = [c._index.find(t) for t in tokens]
+
+    def nets(t: Any) -> object:
+        features = chain(map(c._single_id, t.words), map(c._pair_id, t.pairs))
+        return c._nets.score_ids(features, len(t.words))
+
+    reach = []
+    for text, t, (esc, concepts, hits) in zip(texts, tokens, found, strict=True):
+        if c.classify(text).practice.value not in ("coaching", "mentoring", "consulting"):
+            continue
+        if escalate.detect(esc, concepts) or c._concerns.detect(t):
+            continue
+        reach.append((t, hits, nets(t).logits, core._score(t, hits)))
+    stages: dict[str, tuple[Callable[[Any], object], list[Any]]] = {
+        "classify": (c.classify, texts),
+        "tokenize": (lambda s: tokenize(strip_slack_markup(s), c._word), texts),
+        "find": (c._index.find, tokens),
+        "escalate": (lambda f: escalate.detect(f[0], f[1]), found),
+        "concerns": (c._concerns.detect, tokens),
+        "nets": (nets, tokens),
+        "score": (lambda r: core._score(r[0], r[1]), reach),
+        # The logits are copied: _decide adds the lexicon's scores to them in place.
+        "decide": (lambda r: c._decide(r[3], list(r[2]), r[0]), reach),
+    }
+    return stages[name]
+
+
+def child(name: str) -> None:
+    """Warm the stage up, then run it once over its inputs inside deque() (the counted part)."""
+    function, inputs = _stage(name)
+    for one in inputs:  # not counted: a plain loop
+        function(one)
+    deque(map(function, inputs), maxlen=0)
+    print(f"calls {len(inputs)}", file=sys.stderr)
+
+
+def measure(name: str) -> tuple[int, int]:
+    """Instructions counted for one stage and its number of calls."""
+    run = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--collect-atstart=no",
+            "--toggle-collect=deque_init",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            __file__,
+            "--child",
+            name,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    collected = re.search(r"Collected : ([\d,]+)", run.stderr)
+    calls = re.search(r"^calls (\d+)$", run.stderr, re.MULTILINE)
+    if collected is None or calls is None:
+        raise RuntimeError(run.stderr[-2000:])
+    return int(collected.group(1).replace(",", "")), int(calls.group(1))
+
+
+def main() -> None:
+    """Measure the named stages (or all) and print instructions per call."""
+    args = sys.argv[1:]
+    if args[:1] == ["--child"]:
+        child(args[1])
+        return
+    for name in args or STAGES:
+        instructions, calls = measure(name)
+        print(f"{name:<9} {instructions / calls:>9,.0f} instructions per call ({calls} calls)")
+
+
+if __name__ == "__main__":
+    main()
