@@ -11,7 +11,6 @@ the net weighed most when the lexicon found none for the answer.
 from __future__ import annotations
 
 from itertools import chain, compress, count, repeat
-from math import exp
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -45,7 +44,7 @@ from bot.guidance.model import (
     UnclearKind,
 )
 from bot.guidance.practice_net import INDEX, PracticeNet
-from bot.guidance.risk import CLAMP, RiskNet
+from bot.guidance.risk import RiskNet
 from bot.text import strip_slack_markup
 
 MIN_WORDS = 3
@@ -348,13 +347,7 @@ def _total(practice: Practice, mine: list[_Found]) -> _Scored:
 
 def _confidence(logits: list[float], best: int) -> float:
     """Blend how strongly the best practice fits with its share of all the labels' fit."""
-    # risk.probability of each, inlined, its clamp written as comparisons: max() and min() of two
-    # floats cost more than the logistic itself. `min(hi, z)` is `z if z < hi else hi` and
-    # `max(lo, z)` is `z if z > lo else lo`, exactly (the same values, NaN included).
-    fits = []
-    for z in logits:
-        below = z if z < CLAMP else CLAMP
-        fits.append(1.0 / (1.0 + exp(-(below if below > -CLAMP else -CLAMP))))
+    fits = list(map(risk.probability, logits))
     blend = 0.5 * fits[best] + 0.5 * fits[best] / sum(fits)
     blend = blend if blend < 1.0 else 1.0
     return round(blend if blend > 0.0 else 0.0, 3)

@@ -129,7 +129,11 @@ DEFAULT = RiskNet(weights.BIAS, weights.WEIGHTS, weights.THRESHOLD, weights.LENG
 
 def probability(log_odds: float) -> float:
     """The logistic of a log-odds score (clamped, so that it never overflows)."""
-    return 1.0 / (1.0 + math.exp(-max(-CLAMP, min(CLAMP, log_odds))))
+    # The clamp as comparisons: max() and min() of two floats cost more than the logistic itself.
+    # `z if z < hi else hi` is `min(hi, z)` and `z if z > lo else lo` is `max(lo, z)`, exactly
+    # (the same values, NaN included).
+    below = log_odds if log_odds < CLAMP else CLAMP
+    return 1.0 / (1.0 + math.exp(-(below if below > -CLAMP else -CLAMP)))
 
 
 def risk(text: str) -> float:
