@@ -10,7 +10,7 @@ the net weighed most when the lexicon found none for the answer.
 
 from __future__ import annotations
 
-from itertools import chain, compress, count, repeat
+from itertools import chain, repeat
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -43,7 +43,7 @@ from bot.guidance.model import (
     SplitPart,
     UnclearKind,
 )
-from bot.guidance.practice_net import INDEX, PracticeNet
+from bot.guidance.practice_net import INDEX, LABELS, PracticeNet
 from bot.guidance.risk import RiskNet
 from bot.text import strip_slack_markup
 
@@ -63,6 +63,7 @@ LEARNED_QUOTES = 2
 UNCLEAR_GATE = 2.0
 _UNCLEAR = INDEX[Practice.UNCLEAR]
 _GUIDANCE = (Practice.COACHING, Practice.MENTORING, Practice.CONSULTING)
+_GUIDANCE_PLACES = tuple(INDEX[p] for p in _GUIDANCE)
 # Distinct raw words whose normalised, mended form is remembered.
 WORD_CACHE = 16384
 # Distinct word pairs whose nets' feature is remembered.
@@ -177,13 +178,14 @@ class Classifier:
         by_practice = {s.practice: s for s in scored}
         for s in scored:
             logits[INDEX[s.practice]] += LEXICON_WEIGHT * s.score
-        # A stable sort: ties keep the model's order.
-        ranked = sorted(_GUIDANCE, key=lambda p: logits[INDEX[p]], reverse=True)
-        first, second = ranked[0], ranked[1]
-        if logits[_UNCLEAR] > logits[INDEX[first]]:
+        # The guidance practices' places in the logits, best first (a stable sort: ties keep the
+        # model's order, which is theirs).
+        best, runner_up, _ = sorted(_GUIDANCE_PLACES, key=logits.__getitem__, reverse=True)
+        if logits[_UNCLEAR] > logits[best]:
             return _unclear(UnclearKind.NO_SITUATION)
-        two = logits[INDEX[second]] >= ALSO_LOGIT
-        confidence = _confidence(logits, INDEX[first])
+        first, second = LABELS[best], LABELS[runner_up]
+        two = logits[runner_up] >= ALSO_LOGIT
+        confidence = _confidence(logits, best)
         if two and self._practice.lead(tuple(map(self._stem, tokens.words)), first, second) < 0:
             # Both fit: name them in the order the person brought them up.
             first, second = second, first
@@ -310,15 +312,19 @@ def _quoted(scored: _Scored, tokens: Tokens) -> tuple[Evidence, ...]:
 
 def _pronoun_found(words: tuple[str, ...]) -> list[_Found]:
     """Weigh "I/my" against "we/our" for the whose-change dimension."""
-    # How many more singular than plural pronouns (one pass; only the difference is weighed).
-    lead = sum(map(_PRONOUN_SIGN.get, words, repeat(0)))
+    # Each word's sign (+1 singular, -1 plural, 0 neither), read once: their sum says how many
+    # more singular than plural pronouns there are (only the difference is weighed), and the
+    # first pronoun of the side that leads is found in the same list (SINGULAR and PLURAL are
+    # disjoint).
+    signs = list(map(_PRONOUN_SIGN.get, words, repeat(0)))
+    lead = sum(signs)
     if lead < 0:
         weight = min(4.0, 1.5 * -lead + 0.5)
-        start, end = _around(next(compress(count(), map(PLURAL.__contains__, words))))
+        start, end = _around(signs.index(-1))
         return [((_CONSULTING, _WHOSE_CHANGE, weight, ORG.gloss), start, end)]
     if lead > 0:
         weight = min(1.5, 0.3 * lead)
-        start, end = _around(next(compress(count(), map(SINGULAR.__contains__, words))))
+        start, end = _around(signs.index(1))
         return [
             ((_COACHING, _WHOSE_CHANGE, weight, SELF.gloss), start, end),
             ((_MENTORING, _WHOSE_CHANGE, weight, PERSONAL), start, end),
