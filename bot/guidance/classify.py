@@ -10,7 +10,8 @@ the net weighed most when the lexicon found none for the answer.
 
 from __future__ import annotations
 
-from itertools import chain, repeat
+import functools
+from itertools import chain, pairwise, repeat
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -101,6 +102,10 @@ _UNSCORED: dict[Practice, _Scored] = {
 # tuple.__new__(T, fields) builds the same named tuple as T(*fields) without T's Python-level
 # __new__, at about half the cost: an answer builds several.
 _new = tuple.__new__
+# The answer's named tuple, built by calling its __new__ (keyword arguments and defaults as
+# Guidance(...) takes them): calling the class itself packs the keyword arguments into a dict
+# for __new__ and then runs __init__, about 6k instructions per answer (callgrind).
+_guidance = functools.partial(Guidance.__new__, Guidance)
 
 
 class Classifier:
@@ -194,7 +199,7 @@ class Classifier:
         if not reasons:
             reasons = (self._learned_reason(first, tokens),)
         if not two:
-            return Guidance(
+            return _guidance(
                 practice=first,
                 confidence=confidence,
                 confidence_label=_label(confidence),
@@ -205,7 +210,7 @@ class Classifier:
         also_reasons = _reasons(also, 1) or (self._learned_reason(second, tokens),)
         first_part = self._split_part(first, evidence, tokens)
         second_part = self._split_part(second, also, tokens)
-        return Guidance(
+        return _guidance(
             practice=first,
             also=second,
             confidence=confidence,
@@ -217,16 +222,14 @@ class Classifier:
 
     def _learned_quotes(self, practice: Practice, tokens: Tokens) -> list[str]:
         """The user's words behind the net's strongest features for a practice."""
-        stems = [self._stem(w) for w in tokens.words]
+        stems = list(map(self._stem, tokens.words))
+        pairs = list(pairwise(stems))
         quotes: list[str] = []
         for name in self._practice.telling(stems, practice, 3 * LEARNED_QUOTES):
-            parts = name.split(" ")
-            size = len(parts)
-            at = next(
-                (i for i in range(len(stems) - size + 1) if stems[i : i + size] == parts), None
-            )
-            if at is None:
-                continue
+            # Where the stem (or stem pair) first occurs: the net names only stems of the text.
+            first, _, second = name.partition(" ")
+            size = 2 if second else 1
+            at = pairs.index((first, second)) if second else stems.index(first)
             # A lone stem keeps two neighbours each side (within its clause), a pair one.
             quote = _short(tokens.context_quote(at, at + size, 3 - size))
             if any(quote in q or q in quote for q in quotes):
@@ -353,7 +356,7 @@ def _total(practice: Practice, mine: list[_Found]) -> _Scored:
 
 def _confidence(logits: list[float], best: int) -> float:
     """Blend how strongly the best practice fits with its share of all the labels' fit."""
-    fits = list(map(risk.probability, logits))
+    fits = risk.probabilities(logits)
     blend = 0.5 * fits[best] + 0.5 * fits[best] / sum(fits)
     blend = blend if blend < 1.0 else 1.0
     return round(blend if blend > 0.0 else 0.0, 3)
@@ -429,7 +432,7 @@ def _split_part(practice: Practice, evidence: tuple[Evidence, ...]) -> SplitPart
 
 def _escalate_unnamed(score: float) -> Guidance:
     """Answer a situation the learned safety net flags although no rule names it."""
-    return Guidance(
+    return _guidance(
         practice=Practice.ESCALATE,
         confidence=round(score, 3),
         confidence_label="leaning",
@@ -440,7 +443,7 @@ def _escalate_unnamed(score: float) -> Guidance:
 def _escalate(finding: EscalateFinding, tokens: Tokens) -> Guidance:
     """Answer a situation that is not a guidance matter."""
     quote = _short(tokens.quote(finding.start, finding.end))
-    return Guidance(
+    return _guidance(
         practice=Practice.ESCALATE,
         confidence=1.0,
         confidence_label="clear fit",
@@ -451,7 +454,7 @@ def _escalate(finding: EscalateFinding, tokens: Tokens) -> Guidance:
 
 def _unclear(kind: UnclearKind) -> Guidance:
     """Answer with one friendly question instead of a guess."""
-    return Guidance(
+    return _guidance(
         practice=Practice.UNCLEAR,
         confidence=0.0,
         confidence_label="mixed",
