@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 
 from slack_bolt import App
@@ -60,18 +61,43 @@ def _split_lines(g: Guidance) -> list[str]:
 
 
 def _next_step(
-    practice: Practice, resources: GuidanceResources, offered: Collection[str]
+    practice: Practice, contact: str, offered: Collection[str]
 ) -> tuple[str, list[Block]]:
     """What to do next for one practice, with buttons only for features this bot runs."""
     step = _NEXT_STEPS.get(practice)
     if step is None:
-        return f"*Who to talk to:* {resources.consulting_contact}", []
+        return f"*Who to talk to:* {contact}", []
     text, buttons = step
     return text, [
         button(label, action_id, style=style)
         for label, action_id, style in buttons
         if action_id in offered
     ]
+
+
+@functools.lru_cache(maxsize=64)
+def _closing_blocks(
+    practice: Practice, also: Practice | None, contact: str, offered: frozenset[str]
+) -> tuple[Block, ...]:
+    """The answer's blocks after the reasons: the next step, its buttons and the privacy note.
+
+    They depend only on the practices named, the consulting contact and the buttons offered,
+    so each combination is built once and shared by every answer that has it (nothing changes
+    a block once built: the answer is serialised as it is).
+    """
+    buttons: list[Block] = []
+    steps: list[str] = []
+    for named in (practice, also):
+        if named is None:
+            continue
+        text, practice_buttons = _next_step(named, contact, offered)
+        steps.append(text)
+        buttons.extend(practice_buttons)
+    closing = [section("*Next step*\n" + "\n".join(steps))]
+    if buttons:
+        closing.append(actions(ids.GUIDANCE_ACTIONS_BLOCK, buttons))
+    closing.append(context(NOT_STORED))
+    return tuple(closing)
 
 
 def answer_blocks(
@@ -91,18 +117,9 @@ def answer_blocks(
         # is escaped at once.
         why = escape_mrkdwn("• " + "\n• ".join(g.reasons))
         blocks.append(section(f"*Why*\n{why}"))
-    buttons: list[Block] = []
-    steps: list[str] = []
-    for practice in (g.practice, g.also):
-        if practice is None:
-            continue
-        text, practice_buttons = _next_step(practice, resources, offered)
-        steps.append(text)
-        buttons.extend(practice_buttons)
-    blocks.append(section("*Next step*\n" + "\n".join(steps)))
-    if buttons:
-        blocks.append(actions(ids.GUIDANCE_ACTIONS_BLOCK, buttons))
-    blocks.append(context(NOT_STORED))
+    blocks.extend(
+        _closing_blocks(g.practice, g.also, resources.consulting_contact, frozenset(offered))
+    )
     return blocks
 
 

@@ -10,7 +10,8 @@ the net weighed most when the lexicon found none for the answer.
 
 from __future__ import annotations
 
-from itertools import chain, compress, count, repeat
+import functools
+from itertools import chain, pairwise, repeat
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -43,7 +44,7 @@ from bot.guidance.model import (
     SplitPart,
     UnclearKind,
 )
-from bot.guidance.practice_net import INDEX, PracticeNet
+from bot.guidance.practice_net import INDEX, LABELS, PracticeNet
 from bot.guidance.risk import RiskNet
 from bot.text import strip_slack_markup
 
@@ -63,6 +64,7 @@ LEARNED_QUOTES = 2
 UNCLEAR_GATE = 2.0
 _UNCLEAR = INDEX[Practice.UNCLEAR]
 _GUIDANCE = (Practice.COACHING, Practice.MENTORING, Practice.CONSULTING)
+_GUIDANCE_PLACES = tuple(INDEX[p] for p in _GUIDANCE)
 # Distinct raw words whose normalised, mended form is remembered.
 WORD_CACHE = 16384
 # Distinct word pairs whose nets' feature is remembered.
@@ -100,6 +102,10 @@ _UNSCORED: dict[Practice, _Scored] = {
 # tuple.__new__(T, fields) builds the same named tuple as T(*fields) without T's Python-level
 # __new__, at about half the cost: an answer builds several.
 _new = tuple.__new__
+# The answer's named tuple, built by calling its __new__ (keyword arguments and defaults as
+# Guidance(...) takes them): calling the class itself packs the keyword arguments into a dict
+# for __new__ and then runs __init__, about 6k instructions per answer (callgrind).
+_guidance = functools.partial(Guidance.__new__, Guidance)
 
 
 class Classifier:
@@ -177,13 +183,14 @@ class Classifier:
         by_practice = {s.practice: s for s in scored}
         for s in scored:
             logits[INDEX[s.practice]] += LEXICON_WEIGHT * s.score
-        # A stable sort: ties keep the model's order.
-        ranked = sorted(_GUIDANCE, key=lambda p: logits[INDEX[p]], reverse=True)
-        first, second = ranked[0], ranked[1]
-        if logits[_UNCLEAR] > logits[INDEX[first]]:
+        # The guidance practices' places in the logits, best first (a stable sort: ties keep the
+        # model's order, which is theirs).
+        best, runner_up, _ = sorted(_GUIDANCE_PLACES, key=logits.__getitem__, reverse=True)
+        if logits[_UNCLEAR] > logits[best]:
             return _unclear(UnclearKind.NO_SITUATION)
-        two = logits[INDEX[second]] >= ALSO_LOGIT
-        confidence = _confidence(logits, INDEX[first])
+        first, second = LABELS[best], LABELS[runner_up]
+        two = logits[runner_up] >= ALSO_LOGIT
+        confidence = _confidence(logits, best)
         if two and self._practice.lead(tuple(map(self._stem, tokens.words)), first, second) < 0:
             # Both fit: name them in the order the person brought them up.
             first, second = second, first
@@ -192,7 +199,7 @@ class Classifier:
         if not reasons:
             reasons = (self._learned_reason(first, tokens),)
         if not two:
-            return Guidance(
+            return _guidance(
                 practice=first,
                 confidence=confidence,
                 confidence_label=_label(confidence),
@@ -203,7 +210,7 @@ class Classifier:
         also_reasons = _reasons(also, 1) or (self._learned_reason(second, tokens),)
         first_part = self._split_part(first, evidence, tokens)
         second_part = self._split_part(second, also, tokens)
-        return Guidance(
+        return _guidance(
             practice=first,
             also=second,
             confidence=confidence,
@@ -215,16 +222,14 @@ class Classifier:
 
     def _learned_quotes(self, practice: Practice, tokens: Tokens) -> list[str]:
         """The user's words behind the net's strongest features for a practice."""
-        stems = [self._stem(w) for w in tokens.words]
+        stems = list(map(self._stem, tokens.words))
+        pairs = list(pairwise(stems))
         quotes: list[str] = []
         for name in self._practice.telling(stems, practice, 3 * LEARNED_QUOTES):
-            parts = name.split(" ")
-            size = len(parts)
-            at = next(
-                (i for i in range(len(stems) - size + 1) if stems[i : i + size] == parts), None
-            )
-            if at is None:
-                continue
+            # Where the stem (or stem pair) first occurs: the net names only stems of the text.
+            first, _, second = name.partition(" ")
+            size = 2 if second else 1
+            at = pairs.index((first, second)) if second else stems.index(first)
             # A lone stem keeps two neighbours each side (within its clause), a pair one.
             quote = _short(tokens.context_quote(at, at + size, 3 - size))
             if any(quote in q or q in quote for q in quotes):
@@ -310,15 +315,19 @@ def _quoted(scored: _Scored, tokens: Tokens) -> tuple[Evidence, ...]:
 
 def _pronoun_found(words: tuple[str, ...]) -> list[_Found]:
     """Weigh "I/my" against "we/our" for the whose-change dimension."""
-    # How many more singular than plural pronouns (one pass; only the difference is weighed).
-    lead = sum(map(_PRONOUN_SIGN.get, words, repeat(0)))
+    # Each word's sign (+1 singular, -1 plural, 0 neither), read once: their sum says how many
+    # more singular than plural pronouns there are (only the difference is weighed), and the
+    # first pronoun of the side that leads is found in the same list (SINGULAR and PLURAL are
+    # disjoint).
+    signs = list(map(_PRONOUN_SIGN.get, words, repeat(0)))
+    lead = sum(signs)
     if lead < 0:
         weight = min(4.0, 1.5 * -lead + 0.5)
-        start, end = _around(next(compress(count(), map(PLURAL.__contains__, words))))
+        start, end = _around(signs.index(-1))
         return [((_CONSULTING, _WHOSE_CHANGE, weight, ORG.gloss), start, end)]
     if lead > 0:
         weight = min(1.5, 0.3 * lead)
-        start, end = _around(next(compress(count(), map(SINGULAR.__contains__, words))))
+        start, end = _around(signs.index(1))
         return [
             ((_COACHING, _WHOSE_CHANGE, weight, SELF.gloss), start, end),
             ((_MENTORING, _WHOSE_CHANGE, weight, PERSONAL), start, end),
@@ -347,7 +356,7 @@ def _total(practice: Practice, mine: list[_Found]) -> _Scored:
 
 def _confidence(logits: list[float], best: int) -> float:
     """Blend how strongly the best practice fits with its share of all the labels' fit."""
-    fits = list(map(risk.probability, logits))
+    fits = risk.probabilities(logits)
     blend = 0.5 * fits[best] + 0.5 * fits[best] / sum(fits)
     blend = blend if blend < 1.0 else 1.0
     return round(blend if blend > 0.0 else 0.0, 3)
@@ -423,7 +432,7 @@ def _split_part(practice: Practice, evidence: tuple[Evidence, ...]) -> SplitPart
 
 def _escalate_unnamed(score: float) -> Guidance:
     """Answer a situation the learned safety net flags although no rule names it."""
-    return Guidance(
+    return _guidance(
         practice=Practice.ESCALATE,
         confidence=round(score, 3),
         confidence_label="leaning",
@@ -434,7 +443,7 @@ def _escalate_unnamed(score: float) -> Guidance:
 def _escalate(finding: EscalateFinding, tokens: Tokens) -> Guidance:
     """Answer a situation that is not a guidance matter."""
     quote = _short(tokens.quote(finding.start, finding.end))
-    return Guidance(
+    return _guidance(
         practice=Practice.ESCALATE,
         confidence=1.0,
         confidence_label="clear fit",
@@ -445,7 +454,7 @@ def _escalate(finding: EscalateFinding, tokens: Tokens) -> Guidance:
 
 def _unclear(kind: UnclearKind) -> Guidance:
     """Answer with one friendly question instead of a guess."""
-    return Guidance(
+    return _guidance(
         practice=Practice.UNCLEAR,
         confidence=0.0,
         confidence_label="mixed",

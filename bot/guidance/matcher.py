@@ -58,6 +58,7 @@ class Memo(dict[K, V]):
 
 
 _END = ""  # stands for "no next word"; a token is never empty
+_new = tuple.__new__
 
 
 class Tokens(NamedTuple):
@@ -110,7 +111,8 @@ def tokenize(text: str, word: Callable[[str], str] = norm_word) -> Tokens:
     capped = text[:MAX_CHARS]
     raw, starts, ends = _ascii_spans(capped) or _regex_spans(capped)
     words = tuple(map(word, raw))
-    return Tokens(text, words, starts, ends, tuple(pairwise((*words, _END))))
+    # Tokens(...) without its Python-level __new__ (tuple.__new__ builds the same named tuple).
+    return _new(Tokens, (text, words, starts, ends, tuple(pairwise((*words, _END)))))
 
 
 _Spans = tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]

@@ -73,7 +73,9 @@ class Nets:
         """
         found = map(self._rows.__getitem__, dict.fromkeys(filter(None, features)))
         sums = [sum(column, 0.0) for column in zip(self._bias, *found, strict=True)]
-        return Scores(sums[0] + self.danger.length_weight * math.log1p(words), sums[1:])
+        # Scores(...) without its Python-level __new__ (tuple.__new__ builds the same tuple).
+        danger = sums[0] + self.danger.length_weight * math.log1p(words)
+        return tuple.__new__(Scores, (danger, sums[1:]))
 
 
 @functools.cache

@@ -10,6 +10,7 @@ these and, when two practices fit, orders them by where in the text each one's w
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
 
@@ -57,14 +58,14 @@ class PracticeNet:
         counted fully at the start of the text, not at all in the middle and negatively at the end.
         """
         a, b = INDEX[first], INDEX[second]
-        n = max(1, len(words))
+        singles, pairs = _place_factors(len(words))
         total = 0.0
-        for j, w in enumerate(map(self._single.get, words)):
+        for w, factor in zip(map(self._single.get, words), singles, strict=True):
             if w is not None:
-                total += (w[a] - w[b]) * (1.0 - 2.0 * j / n)
-        for j, w in enumerate(map(self._pairs.get, pairwise(words))):
+                total += (w[a] - w[b]) * factor
+        for w, factor in zip(map(self._pairs.get, pairwise(words)), pairs, strict=True):
             if w is not None:
-                total += (w[a] - w[b]) * (1.0 - (2.0 * j + 1.0) / n)
+                total += (w[a] - w[b]) * factor
         return total
 
     def telling(self, words: Sequence[str], practice: Practice, limit: int) -> list[str]:
@@ -81,6 +82,18 @@ class PracticeNet:
                 found[" ".join(pair)] = w[k]
         # Stable: equal weights keep text order.
         return sorted(found, key=found.__getitem__, reverse=True)[:limit]
+
+
+@functools.lru_cache(maxsize=1024)
+def _place_factors(words: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """What a stem at place j of a text's words counts in `lead` (1 - 2j/n, n the number of words
+    but at least 1), and a pair starting there (1 - (2j + 1)/n): worked out once per length,
+    each exactly as `lead` used to work it out for every word."""
+    n = max(1, words)
+    return (
+        tuple([1.0 - 2.0 * j / n for j in range(words)]),
+        tuple([1.0 - (2.0 * j + 1.0) / n for j in range(words - 1)]),
+    )
 
 
 DEFAULT = PracticeNet(weights.BIAS, weights.WEIGHTS)

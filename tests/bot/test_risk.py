@@ -6,7 +6,7 @@ import pytest
 
 from bot.guidance import Practice, classify
 from bot.guidance import _risk_weights as weights
-from bot.guidance.risk import features, is_risky, risk, stem
+from bot.guidance.risk import features, is_risky, probabilities, probability, risk, stem
 
 
 @pytest.mark.parametrize(
@@ -23,6 +23,13 @@ from bot.guidance.risk import features, is_risky, risk, stem
 )
 def test_stem(word: str, expected: str) -> None:
     assert stem(word) == expected
+
+
+def test_probabilities_are_probability_of_each_score() -> None:
+    scores = [-1e308, -31.0, -30.0, -2.5, -0.0, 0.0, 1e-9, 0.7, 29.9, 30.0, 45.0, float("inf")]
+    scores += [k / 7 - 40.0 for k in range(560)]
+    assert probabilities(scores) == [probability(z) for z in scores]
+    assert probabilities([]) == []
 
 
 def test_features_neutralise_slack_markup_and_cap_length() -> None:
