@@ -85,7 +85,7 @@ from handlers.pacing import SharedPacer
 from storage import goals as repo
 from storage import goals_queue as queue
 from storage import people
-from storage.goals import CheckinKind, CheckinRow, CheckinStatus, DigestRow
+from storage.goals import CheckinKind, CheckinStatus, DigestRow
 
 log = logging.getLogger(__name__)
 
@@ -414,9 +414,16 @@ class Dispatcher:
             if c.goal.spec.coach_id is not None
         }
         with self.deps.sessions.begin() as session:
-            queue.complete(session, CheckinRow, outcomes, owner=self.owner, now=now)
             zones = people.zones_of(session, coaches)
-            queue.advance_goals(session, sent, now=now, limits=self.limits, coach_zones=zones)
+            queue.write_back(
+                session,
+                outcomes,
+                sent,
+                owner=self.owner,
+                now=now,
+                limits=self.limits,
+                coach_zones=zones,
+            )
             for goal_id in unreachable:
                 repo.pause_goal(session, goal_id, PauseReason.USER_UNREACHABLE, now)
             return self._claim_checkins(session) if claim_next else []

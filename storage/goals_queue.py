@@ -14,14 +14,17 @@ crashed worker's rows come back on their own. Every completion is a compare-and-
 (`status = 'claimed'`, `lease_owner = me`), so a worker whose lease ran out cannot overwrite the
 result of the worker that took the row over.
 
-Cost per check-in is what bounds a large drain, so a batch is a fixed number of statements: the
-claim returns the columns it needs, goals and last answers are read with one id-array parameter
-each (answers one row per goal, through the index), and on PostgreSQL the completion, the goal
-updates and the next check-ins are each one statement over the whole batch passed as JSON
-(`rows_source`); the goal update returns the goals it moved on, so the next check-ins need no
-lookup of their own. SQLite runs executemany, which is in-process and as fast, with the rows
-handed to the driver as tuples (`storage.bulk`: SQLAlchemy's own per-row parameter handling cost
-more than SQLite's work). The due and lease indexes are partial (pending rows / claimed rows), so
+Cost per check-in is what bounds a large drain, so a batch is a fixed number of statements. On
+PostgreSQL a batch takes two, written out as SQL once rather than built by SQLAlchemy per batch:
+the claim returns each row with its goal and its goal's last answer (`claim_checkins`), and the
+write-back (`write_back`) completes the rows, moves their goals on and inserts the next
+check-ins in one statement over the whole batch, passed as one jsonb array of arrays. SQLite
+runs the claim and two reads (goals and last answers, one id-array parameter each), then
+executemany for the write-back, which is in-process and as fast, with the rows handed to the
+driver as tuples (`storage.bulk`: SQLAlchemy's own per-row parameter handling cost more than
+SQLite's work). `complete` and `advance_goals` are the write-back's two halves on their own
+(digests, tests), over a JSON batch (`rows_source`) on PostgreSQL.
+The due and lease indexes are partial (pending rows / claimed rows), so
 a row leaves them once sent and every claim and completion writes fewer index entries.
 """
 
@@ -152,7 +155,12 @@ def claim_due(
 def claim_checkins(
     session: Session, *, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Claimed]:
-    """Claim up to `limit` due check-ins and load what sending them needs (three statements)."""
+    """Claim up to `limit` due check-ins and load what sending them needs.
+
+    PostgreSQL: one statement (`_CLAIM_CHECKINS_PG`); SQLite: three (claim, goals, answers).
+    """
+    if _is_postgres(session):
+        return _claim_checkins_pg(session, owner=owner, now=now, lease=lease, limit=limit)
     table = _table(CheckinRow)
     rows = _claim_rows(
         session,
@@ -209,6 +217,102 @@ def _claim_rows(
         pick = _pick(table, condition, order, limit - len(claimed)).scalar_subquery()
         where = and_(table.c.id.in_(pick), condition)
         claimed += _claim(session, table, where, columns, owner=owner, now=now, lease=lease)
+    return claimed
+
+
+# The claim of `_claim_rows` on PostgreSQL, with the goal and last answer of every claimed row
+# joined in: one round trip and one statement a batch, written out once rather than built by
+# SQLAlchemy every batch (building and caching those constructs cost more Python than the rows).
+# Both joins are LATERAL with a LIMIT, which PostgreSQL cannot flatten into a plain join: each
+# claimed row finds its goal by primary key and its newest answer backwards through the
+# (goal, kind, period) index, whatever the planner's statistics say (a freshly loaded table would
+# otherwise be scanned whole). Every subquery reads the snapshot the statement started with; the
+# claim changes no goal and no answer, so that is what a later query would read too.
+_CLAIM_CHECKINS_PG = """
+WITH claimed AS (
+    UPDATE goal_checkins AS c SET
+        status = 'claimed',
+        lease_owner = %(owner)s,
+        lease_expires_at = %(until)s,
+        attempts = c.attempts + 1,
+        first_claimed_at = COALESCE(c.first_claimed_at, %(now)s)
+    WHERE c.id = ANY (ARRAY(
+        SELECT expired.id FROM (
+            SELECT id FROM goal_checkins
+            WHERE status = 'claimed' AND lease_expires_at <= %(now)s
+            ORDER BY lease_expires_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+        ) AS expired
+        UNION ALL
+        SELECT due.id FROM (
+            SELECT id FROM goal_checkins
+            WHERE status = 'pending' AND due_at <= %(now)s
+            ORDER BY due_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+        ) AS due
+        LIMIT %(limit)s
+    ))
+    RETURNING c.id, c.goal_id, c.kind, c.period, c.attempts, c.first_claimed_at,
+        c.lease_expires_at, c.due_at
+)
+SELECT claimed.*, g.*, a.*
+FROM claimed
+CROSS JOIN LATERAL (
+    -- GoalValues' columns, in its order (a test compares them)
+    SELECT id, team_id, user_id, title, success, end_date, cadence, weekday, local_time,
+        coach_id, anchor, tz_name, tz_checked_at, dm_channel, status, pause_reason,
+        needs_attention, counting_since, last_sent_period, outcome, what_helped, created_at
+    FROM goals
+    WHERE goals.id = claimed.goal_id LIMIT 1
+) AS g
+LEFT JOIN LATERAL (
+    SELECT period, answer, answered_at, note FROM goal_checkins AS answered
+    WHERE answered.goal_id = claimed.goal_id AND answered.kind = 'checkin'
+        AND answered.answered_at IS NOT NULL
+    ORDER BY answered.period DESC LIMIT 1
+) AS a ON true
+"""
+_GOAL_WIDTH = len(GoalValues._fields)
+
+
+def _claim_checkins_pg(
+    session: Session, *, owner: str, now: datetime, lease: timedelta, limit: int
+) -> list[Claimed]:
+    """`claim_checkins` on PostgreSQL: one statement, rows read as plain tuples.
+
+    The session runs in UTC (storage.db), so timestamps come back aware and in UTC already, as
+    `UTCDateTime` would return them.
+    """
+    params = {"owner": owner, "now": now, "until": now + lease, "limit": limit}
+    rows = session.connection().exec_driver_sql(_CLAIM_CHECKINS_PG, params).all()
+    kinds = {kind.value: kind for kind in CheckinKind}
+    goals: dict[int, Goal] = {}
+    claimed = []
+    goal_end = 8 + _GOAL_WIDTH
+    for row in rows:
+        row_id, goal_id, kind, period, attempts, first_claimed, lease_expires, due_at = row[:8]
+        goal = goals.get(goal_id)
+        if goal is None:
+            goal = goals[goal_id] = to_goal(GoalValues._make(row[8:goal_end]))
+        answered_period, answer, answered_at, note = row[goal_end:]
+        last = (
+            None
+            if answered_period is None
+            else LastAnswerRow(answered_period, answer, answered_at, note)
+        )
+        previous = goal.last_sent_period
+        claimed.append(
+            Claimed(
+                id=row_id,
+                kind=kinds[kind],
+                period=period,
+                attempts=attempts,
+                first_claimed_at=first_claimed or due_at,
+                lease_expires_at=lease_expires or due_at,
+                due_at=due_at,
+                goal=goal,
+                last_answer=last,
+                unanswered_before=previous is not None and (last is None or last.period < previous),
+            )
+        )
     return claimed
 
 
@@ -490,6 +594,126 @@ def complete(
         )
 
     _update_many(session, table, columns, rows, build)
+
+
+def write_back(
+    session: Session,
+    outcomes: Sequence[Outcome],
+    sent: Sequence[tuple[Claimed, Outcome]],
+    *,
+    owner: str,
+    now: datetime,
+    limits: GoalLimits,
+    coach_zones: dict[tuple[str, str], str],
+) -> None:
+    """A check-in batch's write-back: `complete`, then `advance_goals` for the rows sent.
+
+    PostgreSQL: one statement for both (`_WRITE_BACK_PG`); SQLite: the two functions, whose
+    executemany runs in-process. Digest rows, needed only for goals with a coach, are inserted
+    by a statement of their own afterwards on both.
+    """
+    if not _is_postgres(session):
+        complete(session, CheckinRow, outcomes, owner=owner, now=now)
+        advance_goals(session, sent, now=now, limits=limits, coach_zones=coach_zones)
+        return
+    moves = {outcome.id: claimed for claimed, outcome in sent}
+    later = now + limits.nudge_after
+    rows: list[list[Any]] = []
+    digests: list[dict[str, Any]] = []
+    for outcome in outcomes:
+        # Positional, in `_WRITE_BACK_PG`'s order: PostgreSQL reads a jsonb array's elements
+        # by position faster than it finds keys in each row (and writing lists is cheaper).
+        claimed = moves.get(outcome.id)
+        goal_id = period = review_at = following = None
+        if claimed is not None:
+            goal_id = claimed.goal.id
+            if claimed.kind is CheckinKind.CHECKIN:
+                period = claimed.period
+                review_at = now if claimed.unanswered_before else later
+                following = _following(claimed, now, limits)
+                coach = claimed.goal.spec.coach_id
+                if coach is not None:
+                    digests.append(
+                        _digest_values(claimed, coach, now, limits.digest_local_time, coach_zones)
+                    )
+        row = [
+            outcome.id,
+            outcome.status,
+            outcome.due_at,
+            outcome.channel,
+            outcome.ts,
+            outcome.error,
+            0 if outcome.attempted else 1,
+            goal_id,
+            period,
+            review_at,
+        ]
+        if following is not None:
+            row += (following["kind"], following["period"], following["due_at"])
+        rows.append(row)
+    if rows:
+        params = {"rows": orjson.dumps(rows).decode(), "owner": owner, "now": now}
+        session.connection().exec_driver_sql(_WRITE_BACK_PG, params)
+    _insert_digests(session, digests)
+
+
+# `complete` and `advance_goals` (with its insert of the next check-ins) as one statement on
+# PostgreSQL: one round trip, one parse and one read of the batch's JSON (`v`, materialized
+# because three parts read it) a batch instead of three. Each part keeps its own semantics:
+# the completion is the compare-and-set on the lease owner (see `complete`); the goal update,
+# like `advance_goals`, moves on every goal whose DM was sent whether or not the compare-and-set
+# held (a worker that took the row over adopts the same post: the move is idempotent); and the
+# next check-ins go only to goals the update found, returned with their team and user, so a goal
+# deleted while its DM was in flight gets none (the update holds the goals it moved locked until
+# commit, so none of them can go before the insert). All three parts see the snapshot the
+# statement started with, and none reads a row another one writes: the completion changes the
+# claimed rows, the insert adds rows of later periods, the update changes goals.
+_WRITE_BACK_PG = """
+WITH v AS MATERIALIZED (
+    -- One jsonb array per outcome (see `write_back`); elements past its end read as NULL.
+    SELECT (r->>0)::integer AS id, r->>1 AS status, (r->>2)::timestamptz AS due_at,
+        r->>3 AS channel, r->>4 AS ts, r->>5 AS error, (r->>6)::integer AS untried,
+        (r->>7)::integer AS goal_id, (r->>8)::date AS period,
+        (r->>9)::timestamptz AS review_at, r->>10 AS next_kind,
+        (r->>11)::date AS next_period, (r->>12)::timestamptz AS next_due_at
+    FROM jsonb_array_elements(%(rows)s::jsonb) AS r
+),
+done AS (
+    UPDATE goal_checkins AS c SET
+        status = CASE WHEN c.answered_at IS NOT NULL AND v.status = 'sent'
+            THEN 'answered' ELSE v.status END,
+        due_at = v.due_at,
+        channel = v.channel,
+        ts = v.ts,
+        sent_at = CASE WHEN v.status = 'sent' THEN %(now)s::timestamptz END,
+        last_error = v.error,
+        attempts = c.attempts - v.untried,
+        lease_owner = NULL,
+        lease_expires_at = NULL
+    FROM v
+    -- IS NOT DISTINCT FROM: the same test as `=` here, but one the partial lease index cannot
+    -- serve, so the planner walks the batch and finds rows by id (see `complete`).
+    WHERE c.id = v.id AND c.status IS NOT DISTINCT FROM 'claimed' AND c.lease_owner = %(owner)s
+),
+moved AS (
+    UPDATE goals AS g SET
+        last_sent_period = CASE
+            WHEN v.period IS NOT NULL
+                AND (g.last_sent_period IS NULL OR g.last_sent_period < v.period)
+            THEN v.period ELSE g.last_sent_period END,
+        dm_channel = COALESCE(v.channel, g.dm_channel),
+        review_at = v.review_at
+    FROM v
+    WHERE g.id = v.goal_id
+    RETURNING g.id, g.team_id, g.user_id
+)
+INSERT INTO goal_checkins (goal_id, team_id, user_id, kind, period, status, due_at, attempts)
+SELECT moved.id, moved.team_id, moved.user_id, v.next_kind, v.next_period, 'pending',
+    v.next_due_at, 0
+FROM v JOIN moved ON moved.id = v.goal_id
+WHERE v.next_kind IS NOT NULL
+ON CONFLICT (goal_id, kind, period) DO NOTHING
+"""
 
 
 def advance_goals(

@@ -167,15 +167,23 @@ def _send(sessions: sessionmaker[Session], now: datetime, owner: str = "w1") -> 
             queue.Outcome(c.id, CheckinStatus.SENT.value, c.due_at, "D1", f"{c.id}.0")
             for c in claimed
         ]
-        queue.complete(session, CheckinRow, outcomes, owner=owner, now=now)
-        queue.advance_goals(
+        queue.write_back(
             session,
+            outcomes,
             list(zip(claimed, outcomes, strict=True)),
+            owner=owner,
             now=now,
             limits=LIMITS,
             coach_zones={},
         )
     return ids
+
+
+def test_the_postgresql_claim_reads_goal_columns_in_goal_values_order() -> None:
+    sql = queue._CLAIM_CHECKINS_PG
+    listed = sql[sql.index("SELECT id, team_id") : sql.index("FROM goals")]
+    names = [name.strip() for name in listed.removeprefix("SELECT").split(",")]
+    assert names == list(repo.GoalValues._fields)
 
 
 def test_answer_is_recorded_exactly_once(sessions: sessionmaker[Session]) -> None:
@@ -380,3 +388,36 @@ def test_reviews_pick_goals_whose_time_has_come(
     assert len(reviews) == count
     assert all(len(review.history) == 1 for review in reviews)
     assert total == 2 * count
+
+
+def test_claimed_checkins_come_with_their_goal_and_last_answer(
+    sessions: sessionmaker[Session],
+) -> None:
+    answering = make_goal(sessions, user="U1")
+    silent = make_goal(sessions, user="U2")
+    first = datetime(2026, 1, 7, 8, 0, tzinfo=UTC)
+    sent = dict(zip((answering.id, silent.id), sorted(_send(sessions, first)), strict=True))
+    with sessions.begin() as session:
+        repo.record_answer(session, sent[answering.id], "U1", CheckinAnswer.ON_TRACK, first)
+    second = datetime(2026, 1, 14, 8, 0, tzinfo=UTC)
+    with sessions.begin() as session:
+        claimed = queue.claim_checkins(session, owner="w1", now=second, lease=LEASE, limit=10)
+        goals = {goal_id: repo.get_goal(session, goal_id) for goal_id in sent}
+    by_goal = {c.goal.id: c for c in claimed}
+    assert sorted(by_goal) == sorted(sent)
+    for goal_id, item in by_goal.items():
+        assert item.goal == goals[goal_id]
+        assert (item.kind, item.period, item.attempts) == (
+            CheckinKind.CHECKIN,
+            date(2026, 1, 14),
+            1,
+        )
+        assert (item.lease_expires_at, item.first_claimed_at) == (second + LEASE, second)
+    answered = by_goal[answering.id]
+    assert answered.last_answer is not None
+    assert (answered.last_answer.period, answered.last_answer.answer) == (
+        date(2026, 1, 7),
+        "on_track",
+    )
+    assert not answered.unanswered_before
+    assert by_goal[silent.id].last_answer is None and by_goal[silent.id].unanswered_before
