@@ -110,8 +110,13 @@ def trace(engine: Any, kinds: list[str], send: Any, executor: Executor) -> int:
 
     seen: list[str] = []
 
-    def on_execute(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(" ".join(statement.split())[:110])
+    def on_execute(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, *_: Any
+    ) -> None:
+        # how SQLAlchemy got the compiled form: "[cached since ...]", "[generated in ...]" (a
+        # cache miss: compiled on this execution) or "[no key ...]" (not cacheable)
+        stats = context._get_cache_stats() if hasattr(context, "_get_cache_stats") else ""
+        seen.append(f"{stats[:14]:<14}  " + " ".join(statement.split())[:100])
 
     def on_commit(conn: Any) -> None:
         seen.append("COMMIT")
