@@ -105,7 +105,8 @@ def environ_of(body: bytes, content_type: str) -> dict[str, Any]:
 
 
 def trace(engine: Any, kinds: list[str], send: Any, executor: Executor) -> int:
-    """Print each statement (first line, 100 characters) and Web API call of one request."""
+    """Print each statement (its first 100 characters, how it was compiled), BEGIN and COMMIT of
+    one request of each kind."""
     from sqlalchemy import event
 
     seen: list[str] = []
