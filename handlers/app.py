@@ -159,7 +159,8 @@ class InjectDeps(Middleware):
     """Put the deps in every request's context and log one line per request.
 
     Bolt gives each request a new WebClient of its own; with a KeepAliveWebClient for the app,
-    the request's client is its sibling instead, so listeners reuse the open connections.
+    the request's client is its sibling instead, so listeners reuse the open connections, and
+    `respond` posts to the response_url on them too.
     """
 
     def __init__(self, deps: Deps, client: WebClient | None = None) -> None:
@@ -178,6 +179,9 @@ class InjectDeps(Middleware):
             req.context["client"] = self._client.sibling(
                 token=req.context.token or self._client.token, team_id=req.context.team_id
             )
+            if req.context.response_url:
+                # Bolt's respond opens a new connection for each post to the response_url
+                req.context["respond"] = self._client.respond_for(req.context.response_url)
         ack = KeptAck()
         req.context["ack"] = ack
         dispatching(ack)  # for AckWaitingExecutor.submit, in this same thread

@@ -15,12 +15,18 @@ import io
 import threading
 import time
 import weakref
+from collections.abc import Sequence
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
 from urllib.request import Request
 
+from slack_bolt.context.respond import Respond
+from slack_bolt.context.respond.internals import _build_message
 from slack_sdk import WebClient
+from slack_sdk.models.attachments import Attachment
+from slack_sdk.models.blocks import Block
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 # A connection idle longer than this is closed rather than reused: servers and load balancers
 # drop idle connections after a minute or so, and a request sent on one they are closing fails.
@@ -99,71 +105,166 @@ class KeepAliveWebClient(WebClient):
         _close_all(self._idle, self._lock)
 
     def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
-        parts = urlsplit(url)
-        if self.proxy is not None or parts.scheme not in ("http", "https"):
+        if self.proxy is not None or urlsplit(url).scheme not in ("http", "https"):
             return dict(super()._perform_urllib_http_request_internal(url, req))
-        key = (threading.get_ident(), parts.scheme, parts.netloc)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        headers = {name: value for name, value in req.header_items() if name != "Connection"}
-        conn, reused = self._checkout(key)
-        try:
-            try:
-                response = self._send(conn, reused, req.get_method(), path, req.data, headers)
-            except _STALE:
-                if not reused:
-                    raise
-                conn.close()
-                conn = self._new(key)
-                response = self._send(conn, False, req.get_method(), path, req.data, headers)
-            data = response.read()
-        except BaseException:
-            conn.close()
-            raise
-        if response.will_close:
-            conn.close()
-        else:
-            with self._lock:
-                self._idle[key] = (conn, time.monotonic())
-        if not 200 <= response.status < 300:
-            raise HTTPError(url, response.status, response.reason, response.msg, io.BytesIO(data))
+        response, data = _exchange(self._idle, self._lock, self.timeout, self.ssl, url, req)
         if response.msg.get_content_type() == "application/gzip":
             return {"status": response.status, "headers": response.msg, "body": data}
         charset = response.msg.get_content_charset() or "utf-8"
         return {"status": response.status, "headers": response.msg, "body": data.decode(charset)}
 
+    def respond_for(self, response_url: str | None) -> Respond:
+        """Bolt's `respond` for a request, posting to its response_url on these connections."""
+        return KeepAliveRespond(response_url=response_url, owner=self)
+
     def _checkout(self, key: tuple[int, str, str]) -> tuple[http.client.HTTPConnection, bool]:
-        """This thread's open connection to the host if it is fresh enough, else a new one."""
-        with self._lock:
-            held = self._idle.pop(key, None)
-        if held is not None:
-            conn, last_used = held
-            if time.monotonic() - last_used < IDLE_REUSE_S and conn.sock is not None:
-                return conn, True
-            conn.close()
-        return self._new(key), False
+        return _checkout(self._idle, self._lock, self.timeout, self.ssl, key)
 
     def _new(self, key: tuple[int, str, str]) -> http.client.HTTPConnection:
-        _, scheme, netloc = key
-        if scheme == "https":
-            return http.client.HTTPSConnection(netloc, timeout=self.timeout, context=self.ssl)
-        return http.client.HTTPConnection(netloc, timeout=self.timeout)
+        return _new(self.timeout, self.ssl, key)
 
-    @staticmethod
-    def _send(  # noqa: PLR0917
-        conn: http.client.HTTPConnection,
-        reused: bool,
-        method: str,
-        path: str,
-        body: Any,
-        headers: dict[str, str],
-    ) -> http.client.HTTPResponse:
-        """Send and read the status line; errors as urlopen raises them (URLError while
-        connecting and sending; a closed connection or a timeout as it is while answering),
-        except that a reused connection found closed raises its own error, to be sent again."""
+
+def _exchange(  # noqa: PLR0917
+    idle: _Idle, lock: threading.Lock, timeout: Any, ssl: Any, url: str, req: Request
+) -> tuple[http.client.HTTPResponse, bytes]:
+    """Send the request on this thread's kept connection to the host; the answer and its body.
+
+    A non-2xx answer is raised as urllib's HTTPError, a failed connection as URLError, as
+    urlopen does.
+    """
+    parts = urlsplit(url)
+    key = (threading.get_ident(), parts.scheme, parts.netloc)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    headers = {name: value for name, value in req.header_items() if name != "Connection"}
+    conn, reused = _checkout(idle, lock, timeout, ssl, key)
+    try:
         try:
-            conn.request(method, path, body=body, headers=headers)
-        except OSError as err:
-            if reused and isinstance(err, _STALE):
+            response = _send(conn, reused, req.get_method(), path, req.data, headers)
+        except _STALE:
+            if not reused:
                 raise
-            raise URLError(err) from err
-        return conn.getresponse()
+            conn.close()
+            conn = _new(timeout, ssl, key)
+            response = _send(conn, False, req.get_method(), path, req.data, headers)
+        data = response.read()
+    except BaseException:
+        conn.close()
+        raise
+    if response.will_close:
+        conn.close()
+    else:
+        with lock:
+            idle[key] = (conn, time.monotonic())
+    if not 200 <= response.status < 300:
+        raise HTTPError(url, response.status, response.reason, response.msg, io.BytesIO(data))
+    return response, data
+
+
+def _checkout(
+    idle: _Idle, lock: threading.Lock, timeout: Any, ssl: Any, key: tuple[int, str, str]
+) -> tuple[http.client.HTTPConnection, bool]:
+    """This thread's open connection to the host if it is fresh enough, else a new one."""
+    with lock:
+        held = idle.pop(key, None)
+    if held is not None:
+        conn, last_used = held
+        if time.monotonic() - last_used < IDLE_REUSE_S and conn.sock is not None:
+            return conn, True
+        conn.close()
+    return _new(timeout, ssl, key), False
+
+
+def _new(timeout: Any, ssl: Any, key: tuple[int, str, str]) -> http.client.HTTPConnection:
+    _, scheme, netloc = key
+    if scheme == "https":
+        return http.client.HTTPSConnection(netloc, timeout=timeout, context=ssl)
+    return http.client.HTTPConnection(netloc, timeout=timeout)
+
+
+def _send(  # noqa: PLR0917
+    conn: http.client.HTTPConnection,
+    reused: bool,
+    method: str,
+    path: str,
+    body: Any,
+    headers: dict[str, str],
+) -> http.client.HTTPResponse:
+    """Send and read the status line; errors as urlopen raises them (URLError while
+    connecting and sending; a closed connection or a timeout as it is while answering),
+    except that a reused connection found closed raises its own error, to be sent again."""
+    try:
+        conn.request(method, path, body=body, headers=headers)
+    except OSError as err:
+        if reused and isinstance(err, _STALE):
+            raise
+        raise URLError(err) from err
+    return conn.getresponse()
+
+
+class KeepAliveWebhookClient(WebhookClient):
+    """WebhookClient (response_url) whose posts reuse a KeepAliveWebClient's connections.
+
+    slack_sdk's WebhookClient opens a new connection for every post through urlopen; Bolt's
+    `respond` builds one per call. Everything but the connection is slack_sdk's: the body,
+    the headers, the retry handlers and the WebhookResponse.
+    """
+
+    def __init__(self, url: str, *, owner: KeepAliveWebClient) -> None:
+        super().__init__(url=url, timeout=owner.timeout, ssl=owner.ssl, proxy=owner.proxy)
+        self._owner = owner
+
+    def _perform_http_request_internal(self, url: str, req: Request) -> WebhookResponse:
+        owner = self._owner
+        if self.proxy is not None or urlsplit(url).scheme not in ("http", "https"):
+            answer: WebhookResponse = super()._perform_http_request_internal(url, req)
+            return answer
+        response, data = _exchange(owner._idle, owner._lock, self.timeout, self.ssl, url, req)
+        charset = response.msg.get_content_charset() or "utf-8"
+        return WebhookResponse(
+            url=url,
+            status_code=response.status,
+            body=data.decode(charset),
+            headers=response.msg,  # type: ignore[arg-type]
+        )
+
+
+class KeepAliveRespond(Respond):
+    """Bolt's Respond, posting through a KeepAliveWebhookClient (same messages, same answers)."""
+
+    def __init__(self, *, response_url: str | None, owner: KeepAliveWebClient) -> None:
+        super().__init__(response_url=response_url, proxy=owner.proxy, ssl=owner.ssl)
+        self._owner = owner
+
+    def __call__(  # noqa: PLR0917 - Respond's own signature
+        self,
+        text: str | dict[Any, Any] = "",
+        blocks: Sequence[dict[Any, Any] | Block] | None = None,
+        attachments: Sequence[dict[Any, Any] | Attachment] | None = None,
+        response_type: str | None = None,
+        replace_original: bool | None = None,
+        delete_original: bool | None = None,
+        unfurl_links: bool | None = None,
+        unfurl_media: bool | None = None,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> WebhookResponse:
+        if self.response_url is None:
+            raise ValueError("respond is unsupported here as there is no response_url")
+        client = KeepAliveWebhookClient(self.response_url, owner=self._owner)
+        if isinstance(text, dict):
+            return client.send_dict(_build_message(**text))
+        if not isinstance(text, str):
+            raise ValueError(f"The arg is unexpected type ({type(text)})")
+        message = _build_message(
+            text=text,
+            blocks=blocks,
+            attachments=attachments,
+            response_type=response_type,
+            replace_original=replace_original,
+            delete_original=delete_original,
+            unfurl_links=unfurl_links,
+            unfurl_media=unfurl_media,
+            thread_ts=thread_ts,
+            metadata=metadata,
+        )
+        return client.send_dict(message)

@@ -8,6 +8,7 @@ The wrap-up at the end date is a row of kind `wrapup` with the end date as its p
 
 from __future__ import annotations
 
+import dataclasses
 from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from functools import lru_cache
 from hashlib import blake2b
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     DDL,
@@ -554,24 +555,67 @@ def confirm_zone(
     While nothing has been sent, the goal is set up as if the zone had been known when it was
     created (its anchor is the first chosen weekday after that day in this zone); after a send it
     is an ordinary change of zone. None when the goal is gone.
+
+    In Core (the goal modal runs this after every new goal): the locked row is read as columns
+    and written with UPDATE statements, not loaded into the session and flushed.
     """
-    row = session.get(GoalRow, goal_id, with_for_update=True)
+    row = session.execute(_GOAL_FOR_UPDATE, {"goal_id": goal_id}).one_or_none()
     if row is None:
         return None
-    zone = resolve_zone(tz_name, limits.fallback_tz)
     if row.last_sent_period is not None:
         change_zone(session, goal_id, tz_name, now, limits)
-        return to_goal(row)
-    row.tz_checked_at = now
+        return get_goal(session, goal_id)
+    values = row._asdict()
+    values["tz_checked_at"] = now
+    zone = resolve_zone(tz_name, limits.fallback_tz)
     if zone.fell_back or zone.zone.key == row.tz_name:
-        return to_goal(row)
-    row.tz_name = zone.zone.key
-    row.anchor = first_checkin_date(_WEEKDAYS[row.weekday], local_date(created_at, zone.zone))
-    row.updated_at = now
-    session.flush()
-    if row.status == GoalStatus.ACTIVE.value:
-        resync(session, row, created_at, limits)
-    return to_goal(row)
+        session.execute(_ZONE_CHECKED, {"goal_id": goal_id, "now": now})
+        return to_goal(GoalValues(**values))
+    values["tz_name"] = zone.zone.key
+    values["anchor"] = first_checkin_date(_WEEKDAYS[row.weekday], local_date(created_at, zone.zone))
+    session.execute(
+        _ZONE_CONFIRMED,
+        {"goal_id": goal_id, "now": now, "tz_name": values["tz_name"], "anchor": values["anchor"]},
+    )
+    goal = to_goal(GoalValues(**values))
+    if goal.status is GoalStatus.ACTIVE:
+        session.execute(_DROP_PENDING, {"goal_id": goal_id})
+        pending = next_row_values(goal, created_at, limits)
+        if pending is not None:
+            insert_pending(session, [pending])
+    return goal
+
+
+_GOAL_TABLE = cast(Table, GoalRow.__table__)
+_CHECKIN_TABLE = cast(Table, CheckinRow.__table__)
+_GOALS = _GOAL_TABLE.c
+_GOAL_FOR_UPDATE = (
+    select(*(_GOALS[name] for name in GoalValues._fields))
+    .where(_GOALS.id == bindparam("goal_id"))
+    .with_for_update()
+)
+_ZONE_CHECKED = (
+    _GOAL_TABLE.update()
+    .where(_GOALS.id == bindparam("goal_id"))
+    .values(tz_checked_at=bindparam("now"))
+)
+_ZONE_CONFIRMED = (
+    _GOAL_TABLE.update()
+    .where(_GOALS.id == bindparam("goal_id"))
+    .values(
+        tz_name=bindparam("tz_name"),
+        anchor=bindparam("anchor"),
+        tz_checked_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+)
+# resync's DELETE, as a Core statement built once (the ORM-enabled one is built per call and
+# compared against the session's objects).
+_DROP_PENDING = (
+    _CHECKIN_TABLE.delete()
+    .where(_CHECKIN_TABLE.c.goal_id == bindparam("goal_id"))
+    .where(_CHECKIN_TABLE.c.status == CheckinStatus.PENDING.value)
+)
 
 
 def remember_dm_channel(session: Session, goal_id: int, channel: str) -> None:
@@ -884,15 +928,25 @@ def _answered_status() -> Any:
 
 
 # Built once (see _GOALS_OF): the check-in with its goal, and the compare-and-set on answered_at.
+# The check-in and its goal are read as columns (the goal's prefixed `g_`), not loaded as ORM
+# objects into the session: to_checkin and to_goal read them by name.
+_CHECKIN_FIELDS = tuple(field.name for field in dataclasses.fields(Checkin))
 _ANSWER_TARGET = (
-    select(CheckinRow, GoalRow)
-    .join(GoalRow, GoalRow.id == CheckinRow.goal_id)
-    .where(CheckinRow.id == bindparam("checkin_id"))
+    select(
+        *(_CHECKIN_TABLE.c[name] for name in _CHECKIN_FIELDS),
+        *(_GOALS[name].label(f"g_{name}") for name in GoalValues._fields),
+    )
+    .join_from(_CHECKIN_TABLE, _GOAL_TABLE, _GOALS.id == _CHECKIN_TABLE.c.goal_id)
+    .where(_CHECKIN_TABLE.c.id == bindparam("checkin_id"))
+)
+_ATTENDED = (
+    _GOAL_TABLE.update()
+    .where(_GOALS.id == bindparam("goal_id"))
+    .values(needs_attention=False, updated_at=bindparam("now"))
 )
 # A Core UPDATE on the table, returning its columns: the ORM-enabled form (returning the entity,
 # populate_existing) ran SQLAlchemy's bulk-update machinery and cost ~2.7 ms of CPU of a 3.4 ms
 # record_answer (in-process, PostgreSQL); to_checkin reads a Core row by the same names.
-_CHECKIN_TABLE: Table = CheckinRow.__table__  # type: ignore[assignment]
 _RECORD_ANSWER = (
     update(_CHECKIN_TABLE)
     .where(_CHECKIN_TABLE.c.id == bindparam("checkin_id"), _CHECKIN_TABLE.c.answered_at.is_(None))
@@ -913,11 +967,11 @@ def record_answer(
     Two statements when it is recorded: the check-in with its goal, then the compare-and-set
     update returning the row as stored (a third when the goal's "needs attention" is cleared).
     """
-    found = session.execute(_ANSWER_TARGET, {"checkin_id": checkin_id}).one_or_none()
-    if found is None or found[0].user_id != user_id:
+    checkin = session.execute(_ANSWER_TARGET, {"checkin_id": checkin_id}).one_or_none()
+    if checkin is None or checkin.user_id != user_id:
         return AnswerResult(AnswerVerdict.GOAL_CLOSED, None, None)
-    checkin, goal = found
-    verdict = judge_answer(GoalStatus(goal.status), checkin.answered_at is not None)
+    goal = GoalValues(*checkin[len(_CHECKIN_FIELDS) :])
+    verdict = judge_answer(_STATUSES[goal.status], checkin.answered_at is not None)
     if verdict is not AnswerVerdict.RECORD:
         return AnswerResult(verdict, to_goal(goal), to_checkin(checkin))
     stored = session.execute(
@@ -926,11 +980,9 @@ def record_answer(
     ).one_or_none()
     if stored is None:
         return AnswerResult(AnswerVerdict.ALREADY_ANSWERED, to_goal(goal), to_checkin(checkin))
-    session.expire(checkin)  # the session's copy predates the update: read it afresh if used
     if goal.needs_attention:
-        goal.needs_attention = False
-        goal.updated_at = now
-        session.flush()
+        session.execute(_ATTENDED, {"goal_id": goal.id, "now": now})
+        goal = goal._replace(needs_attention=False)
     return AnswerResult(AnswerVerdict.RECORD, to_goal(goal), to_checkin(stored))
 
 

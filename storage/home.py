@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, select
+from sqlalchemy import String, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.goals import GoalStatus, PauseReason
@@ -54,25 +54,27 @@ class HomeData:
 def load_home(session: Session, team_id: str, user_id: str) -> HomeData:
     """The person's goals and mentoring, bounded whatever the data.
 
-    One first query counts what there is; the lists behind a count of zero are not read, so a
-    person with no goals and no mentoring costs one round trip instead of nine.
+    One first query counts what there is and, in the same round trip, reads the open goals with
+    each one's latest answer; the lists behind a count of zero are not read, so a person with no
+    mentoring costs one round trip instead of nine.
     """
-    probe = _probe(session, team_id, user_id)
-    goals = goals_repo.goals_of(session, team_id, user_id) if probe.open_goals else []
-    last = _last_answers(session, [g.id for g in goals])
+    rows = session.execute(_HOME, {"team_id": team_id, "user_id": user_id}).all()
+    probe = _Probe(*(int(x or 0) for x in rows[0][:7]))
     cards = tuple(
         GoalCard(
-            id=g.id,
-            title=g.spec.title,
-            status=g.status,
-            pause_reason=g.pause_reason,
-            needs_attention=g.needs_attention,
-            end_date=g.spec.end_date,
-            tz_name=g.tz_name,
-            last_answer=last[g.id][0] if g.id in last else None,
-            last_answered_at=last[g.id][1] if g.id in last else None,
+            id=goal.id,
+            title=goal.spec.title,
+            status=goal.status,
+            pause_reason=goal.pause_reason,
+            needs_attention=goal.needs_attention,
+            end_date=goal.spec.end_date,
+            tz_name=goal.tz_name,
+            last_answer=str(row.last_answer or "") if row.last_answered_at is not None else None,
+            last_answered_at=row.last_answered_at,
         )
-        for g in goals
+        for row in rows
+        if row.id is not None
+        for goal in (goals_repo.to_goal(row),)
     )
     request = (
         mentoring_repo.get_open_request(session, team_id, user_id) if probe.open_request else None
@@ -96,8 +98,8 @@ def load_home(session: Session, team_id: str, user_id: str) -> HomeData:
 class _Probe:
     open_goals: int
     ended_goals: int
-    mentor: bool
-    open_request: bool
+    mentor: int
+    open_request: int
     mentees: int
     mentors: int
     asked_of_me: int
@@ -107,61 +109,79 @@ def _count(*where: Any) -> Any:
     return select(func.count()).where(*where).scalar_subquery()
 
 
-def _probe_statement() -> Any:
-    """The probe, built once: seven counts for one (team, user) given as parameters."""
+def _either(column: Any, first: str, second: str) -> Any:
+    """column is one of two values, as two plain parameters: an IN list is an expanding
+    parameter, which SQLAlchemy renders anew on every execution."""
+    return or_(column == first, column == second)
+
+
+def _home_statement() -> Any:
+    """The home query, built once: seven counts for one (team, user) given as parameters, joined
+    to the person's open goals (oldest first), each with its latest check-in answer.
+
+    The counts come from a one-row derived table; the goals are joined to it with a left outer
+    join, so a person without open goals gets the one row of counts with null goal columns.
+    """
     team, user = bindparam("team_id", type_=String()), bindparam("user_id", type_=String())
+    goals, checkins = GoalRow.__table__.c, CheckinRow.__table__.c
     mine = (GoalRow.team_id == team, GoalRow.user_id == user)
     pairs = (PairRow.team_id == team, PairRow.status == PairStatus.ACTIVE.value)
-    return select(
-        _count(*mine, GoalRow.status.in_([GoalStatus.ACTIVE.value, GoalStatus.PAUSED.value])),
-        _count(*mine, GoalRow.status.in_([GoalStatus.FINISHED.value, GoalStatus.ABANDONED.value])),
-        _count(MentorRow.team_id == team, MentorRow.user_id == user),
+    probe = select(
+        _count(
+            *mine, _either(GoalRow.status, GoalStatus.ACTIVE.value, GoalStatus.PAUSED.value)
+        ).label("open_goals"),
+        _count(
+            *mine, _either(GoalRow.status, GoalStatus.FINISHED.value, GoalStatus.ABANDONED.value)
+        ).label("ended_goals"),
+        _count(MentorRow.team_id == team, MentorRow.user_id == user).label("mentor"),
         _count(
             RequestRow.team_id == team,
             RequestRow.mentee_id == user,
             RequestRow.status == RequestStatus.OPEN.value,
-        ),
-        _count(*pairs, PairRow.mentor_id == user),
-        _count(*pairs, PairRow.mentee_id == user),
+        ).label("open_request"),
+        _count(*pairs, PairRow.mentor_id == user).label("mentees"),
+        _count(*pairs, PairRow.mentee_id == user).label("mentors"),
         _count(
             ProposalRow.team_id == team,
             ProposalRow.mentor_id == user,
             ProposalRow.status == ProposalStatus.PENDING.value,
-        ),
+        ).label("asked_of_me"),
+    ).subquery("probe")
+
+    def latest(column: Any) -> Any:
+        """The goal's latest answered check-in's column (ties: the latest row)."""
+        return (
+            select(column)
+            .where(
+                checkins.goal_id == goals.id,
+                checkins.kind == CheckinKind.CHECKIN.value,
+                checkins.answered_at.is_not(None),
+            )
+            .order_by(checkins.answered_at.desc(), checkins.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    open_goals = and_(
+        goals.team_id == team,
+        goals.user_id == user,
+        _either(goals.status, GoalStatus.ACTIVE.value, GoalStatus.PAUSED.value),
+    )
+    return (
+        select(
+            *probe.c,
+            *(goals[name] for name in goals_repo.GoalValues._fields),
+            latest(checkins.answer).label("last_answer"),
+            latest(checkins.answered_at).label("last_answered_at"),
+        )
+        .select_from(probe.outerjoin(GoalRow.__table__, open_goals))
+        .order_by(goals.id)
     )
 
 
 # Built once: constructing this statement and computing its cache key on every call cost more
-# CPU than running it (it was a sixth of a busy worker's time).
-_PROBE = _probe_statement()
-
-
-def _probe(session: Session, team_id: str, user_id: str) -> _Probe:
-    """How many of each thing the home tab lists the person has, in one query."""
-    row = session.execute(_PROBE, {"team_id": team_id, "user_id": user_id}).one()
-    goals_open, goals_ended, mentor, request, mentees, mentors, asked = (int(x or 0) for x in row)
-    return _Probe(goals_open, goals_ended, mentor > 0, request > 0, mentees, mentors, asked)
-
-
-# Built once, like _PROBE (the goal ids are one expanding parameter).
-_LAST_ANSWERS = select(CheckinRow.goal_id, CheckinRow.answer, CheckinRow.answered_at).where(
-    CheckinRow.goal_id.in_(bindparam("goal_ids", expanding=True)),
-    CheckinRow.kind == CheckinKind.CHECKIN.value,
-    CheckinRow.answered_at.is_not(None),
-)
-
-
-def _last_answers(session: Session, goal_ids: list[int]) -> dict[int, tuple[str, datetime]]:
-    """Each goal's latest check-in answer and when it came (two columns, no ORM rows)."""
-    if not goal_ids:
-        return {}
-    rows = session.execute(_LAST_ANSWERS, {"goal_ids": goal_ids})
-    latest: dict[int, tuple[str, datetime]] = {}
-    for goal_id, answer, answered_at in rows:
-        seen = latest.get(goal_id)
-        if seen is None or answered_at > seen[1]:
-            latest[goal_id] = (str(answer or ""), answered_at)
-    return latest
+# CPU than running it.
+_HOME = _home_statement()
 
 
 def _members(session: Session, team_id: str, user_id: str, *, as_mentor: bool) -> tuple[str, ...]:

@@ -210,3 +210,28 @@ def test_the_siblings_kept_are_bounded(slack: FakeSlack, monkeypatch: pytest.Mon
     client.sibling(token="xoxb-a", team_id="T3")
     assert len(client._siblings) == 1
     assert client.sibling(token="xoxb-a", team_id="T1") is not first
+
+
+def test_respond_posts_on_the_kept_connection(counting: CountingServer) -> None:
+    """Bolt's respond opens a connection per post; ours reuses this thread's, same messages."""
+    client = _client(counting.api_url)
+    respond = client.respond_for(counting.api_url.replace("/api/", "/response/r1"))
+    for n in range(3):
+        answer = respond(text=f"note {n}", response_type="ephemeral", replace_original=False)
+        assert answer.status_code == 200
+        assert json.loads(answer.body) == {"ok": True}
+    assert counting.requests == 3
+    assert len(counting.connections) == 1
+
+
+def test_respond_sends_what_bolts_respond_sends(slack: FakeSlack) -> None:
+    client = _client(slack.api_url)
+    respond = client.respond_for(slack.response_url("r2"))
+    assert (
+        respond(text="a <b>", response_type="ephemeral", replace_original=False).status_code == 200
+    )
+    assert respond({"text": "whole", "delete_original": True}).status_code == 200
+    assert slack.responses() == [
+        {"key": "r2", "text": "a <b>", "response_type": "ephemeral", "replace_original": False},
+        {"key": "r2", "text": "whole", "delete_original": True},
+    ]

@@ -37,3 +37,21 @@ def test_old_event_ids_are_pruned(sessions: sessionmaker[Session]) -> None:
     assert claim(sessions, "Ev-new", NOW)
     with sessions.begin() as session:
         assert events.forget_events_before(session, NOW - timedelta(days=1)) == 1
+
+
+def test_a_plain_connection_claims_as_a_session_does(sessions: sessionmaker[Session]) -> None:
+    """The Events API dedupe claims on a connection (engine.begin()), the modals in a session."""
+    engine = sessions.kw["bind"]
+
+    def claim_on_connection(event_id: str, now: datetime) -> bool:
+        with engine.begin() as conn:
+            return events.claim_event(
+                conn, event_id=event_id, team_id="T1", now=now, in_flight=WINDOW
+            )
+
+    assert claim_on_connection("Ev1", NOW) is True
+    assert claim(sessions, "Ev1", NOW + timedelta(seconds=1)) is False
+    assert claim_on_connection("Ev1", NOW + timedelta(seconds=2)) is False
+    later = NOW + timedelta(minutes=1)
+    assert claim_on_connection("Ev1", later) is True
+    assert claim(sessions, "Ev1", later + timedelta(seconds=1)) is False

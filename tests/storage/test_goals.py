@@ -421,3 +421,92 @@ def test_claimed_checkins_come_with_their_goal_and_last_answer(
     )
     assert not answered.unanswered_before
     assert by_goal[silent.id].last_answer is None and by_goal[silent.id].unanswered_before
+
+
+def _unconfirmed_goal(sessions: sessionmaker[Session]) -> repo.Goal:
+    """A goal stored with the stand-in zone (UTC), as the goal modal stores one before Slack."""
+    with sessions.begin() as session:
+        return repo.create_goal(
+            session,
+            team_id="T1",
+            user_id="U1",
+            spec=spec(),
+            tz_name=None,
+            now=NOW,
+            limits=LIMITS,
+            zone_confirmed=False,
+        )
+
+
+def test_confirm_zone_re_times_an_unsent_goal_as_if_known_at_creation(
+    sessions: sessionmaker[Session],
+) -> None:
+    goal = _unconfirmed_goal(sessions)
+    later = NOW + timedelta(seconds=3)
+    with sessions.begin() as session:
+        confirmed = repo.confirm_zone(
+            session, goal.id, "America/New_York", created_at=NOW, now=later, limits=LIMITS
+        )
+    with sessions.begin() as session:
+        stored = repo.get_goal(session, goal.id)
+    assert confirmed == stored
+    assert stored is not None
+    assert (stored.tz_name, stored.tz_checked_at, stored.anchor) == (
+        "America/New_York",
+        later,
+        date(2026, 1, 7),
+    )
+    (pending,) = rows(sessions, goal.id)
+    # Wednesday 7 January 09:00 in New York is 14:00 UTC.
+    assert (pending.status, pending.due_at) == (
+        CheckinStatus.PENDING,
+        datetime(2026, 1, 7, 14, 0, tzinfo=UTC),
+    )
+
+
+@pytest.mark.parametrize("reported", ["UTC", None, "Not/AZone"])
+def test_confirm_zone_of_the_same_or_no_zone_only_marks_it_checked(
+    sessions: sessionmaker[Session], reported: str | None
+) -> None:
+    goal = _unconfirmed_goal(sessions)
+    before = rows(sessions, goal.id)
+    later = NOW + timedelta(seconds=3)
+    with sessions.begin() as session:
+        confirmed = repo.confirm_zone(
+            session, goal.id, reported, created_at=NOW, now=later, limits=LIMITS
+        )
+    with sessions.begin() as session:
+        stored = repo.get_goal(session, goal.id)
+    assert confirmed == stored
+    assert stored is not None
+    assert (stored.tz_name, stored.tz_checked_at, stored.anchor) == ("UTC", later, goal.anchor)
+    assert rows(sessions, goal.id) == before
+
+
+def test_confirm_zone_of_a_goal_already_sent_is_a_change_of_zone(
+    sessions: sessionmaker[Session],
+) -> None:
+    goal = _unconfirmed_goal(sessions)
+    with sessions.begin() as session:
+        session.execute(
+            repo.update(repo.GoalRow)
+            .where(repo.GoalRow.id == goal.id)
+            .values(last_sent_period=date(2026, 1, 7))
+        )
+    later = NOW + timedelta(days=3)
+    with sessions.begin() as session:
+        confirmed = repo.confirm_zone(
+            session, goal.id, "America/New_York", created_at=NOW, now=later, limits=LIMITS
+        )
+    with sessions.begin() as session:
+        stored = repo.get_goal(session, goal.id)
+    assert confirmed == stored
+    assert stored is not None
+    assert (stored.tz_name, stored.anchor) == ("America/New_York", goal.anchor)
+
+
+def test_confirm_zone_of_a_goal_gone_is_none(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        assert (
+            repo.confirm_zone(session, 999, "UTC", created_at=NOW, now=NOW, limits=LIMITS) is None
+        )
