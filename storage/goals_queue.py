@@ -283,12 +283,11 @@ def _claim_checkins_pg(
     """
     params = {"owner": owner, "now": now, "until": now + lease, "limit": limit}
     rows = session.connection().exec_driver_sql(_CLAIM_CHECKINS_PG, params).all()
-    kinds = {kind.value: kind for kind in CheckinKind}
     goals: dict[int, Goal] = {}
     claimed = []
     goal_end = 8 + _GOAL_WIDTH
     for row in rows:
-        row_id, goal_id, kind, period, attempts, first_claimed, lease_expires, due_at = row[:8]
+        goal_id = row[1]
         goal = goals.get(goal_id)
         if goal is None:
             goal = goals[goal_id] = to_goal(GoalValues._make(row[8:goal_end]))
@@ -298,21 +297,7 @@ def _claim_checkins_pg(
             if answered_period is None
             else LastAnswerRow(answered_period, answer, answered_at, note)
         )
-        previous = goal.last_sent_period
-        claimed.append(
-            Claimed(
-                id=row_id,
-                kind=kinds[kind],
-                period=period,
-                attempts=attempts,
-                first_claimed_at=first_claimed or due_at,
-                lease_expires_at=lease_expires or due_at,
-                due_at=due_at,
-                goal=goal,
-                last_answer=last,
-                unanswered_before=previous is not None and (last is None or last.period < previous),
-            )
-        )
+        claimed.append(_claimed(row[:8], goal, last))
     return claimed
 
 
@@ -387,27 +372,28 @@ def _to_claimed(session: Session, rows: Sequence[Any]) -> list[Claimed]:
     ).all()
     goals = {goal.id: goal for goal in map(to_goal, map(GoalValues._make, found))}
     answers = _last_answers(session, goal_ids)
-    kinds = {kind.value: kind for kind in CheckinKind}
-    claimed = []
-    for row_id, goal_id, kind, period, attempts, first_claimed, lease_expires, due_at in rows:
-        goal = goals[goal_id]
-        last = answers.get(goal_id)
-        previous = goal.last_sent_period
-        claimed.append(
-            Claimed(
-                id=row_id,
-                kind=kinds[kind],
-                period=period,
-                attempts=attempts,
-                first_claimed_at=first_claimed or due_at,
-                lease_expires_at=lease_expires or due_at,
-                due_at=due_at,
-                goal=goal,
-                last_answer=last,
-                unanswered_before=previous is not None and (last is None or last.period < previous),
-            )
-        )
-    return claimed
+    return [_claimed(row, goals[row[1]], answers.get(row[1])) for row in rows]
+
+
+_KINDS = {kind.value: kind for kind in CheckinKind}
+
+
+def _claimed(head: Sequence[Any], goal: Goal, last: LastAnswerRow | None) -> Claimed:
+    """A claimed check-in from the claim's eight columns, with its goal and last answer."""
+    row_id, _, kind, period, attempts, first_claimed, lease_expires, due_at = head
+    previous = goal.last_sent_period
+    return Claimed(
+        id=row_id,
+        kind=_KINDS[kind],
+        period=period,
+        attempts=attempts,
+        first_claimed_at=first_claimed or due_at,
+        lease_expires_at=lease_expires or due_at,
+        due_at=due_at,
+        goal=goal,
+        last_answer=last,
+        unanswered_before=previous is not None and (last is None or last.period < previous),
+    )
 
 
 def _is_postgres(session: Session) -> bool:

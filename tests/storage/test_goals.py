@@ -438,19 +438,27 @@ def _unconfirmed_goal(sessions: sessionmaker[Session]) -> repo.Goal:
         )
 
 
-def test_confirm_zone_re_times_an_unsent_goal_as_if_known_at_creation(
-    sessions: sessionmaker[Session],
-) -> None:
-    goal = _unconfirmed_goal(sessions)
-    later = NOW + timedelta(seconds=3)
+def _confirm(
+    sessions: sessionmaker[Session], goal: repo.Goal, zone: str, now: datetime
+) -> repo.Goal:
+    """confirm_zone in a transaction of its own; what it returned, checked against the store."""
     with sessions.begin() as session:
         confirmed = repo.confirm_zone(
-            session, goal.id, "America/New_York", created_at=NOW, now=later, limits=LIMITS
+            session, goal.id, zone, created_at=NOW, now=now, limits=LIMITS
         )
     with sessions.begin() as session:
         stored = repo.get_goal(session, goal.id)
     assert confirmed == stored
     assert stored is not None
+    return stored
+
+
+def test_confirm_zone_re_times_an_unsent_goal_as_if_known_at_creation(
+    sessions: sessionmaker[Session],
+) -> None:
+    goal = _unconfirmed_goal(sessions)
+    later = NOW + timedelta(seconds=3)
+    stored = _confirm(sessions, goal, "America/New_York", later)
     assert (stored.tz_name, stored.tz_checked_at, stored.anchor) == (
         "America/New_York",
         later,
@@ -471,14 +479,7 @@ def test_confirm_zone_of_the_same_or_no_zone_only_marks_it_checked(
     goal = _unconfirmed_goal(sessions)
     before = rows(sessions, goal.id)
     later = NOW + timedelta(seconds=3)
-    with sessions.begin() as session:
-        confirmed = repo.confirm_zone(
-            session, goal.id, reported, created_at=NOW, now=later, limits=LIMITS
-        )
-    with sessions.begin() as session:
-        stored = repo.get_goal(session, goal.id)
-    assert confirmed == stored
-    assert stored is not None
+    stored = _confirm(sessions, goal, reported, later)
     assert (stored.tz_name, stored.tz_checked_at, stored.anchor) == ("UTC", later, goal.anchor)
     assert rows(sessions, goal.id) == before
 
@@ -494,14 +495,7 @@ def test_confirm_zone_of_a_goal_already_sent_is_a_change_of_zone(
             .values(last_sent_period=date(2026, 1, 7))
         )
     later = NOW + timedelta(days=3)
-    with sessions.begin() as session:
-        confirmed = repo.confirm_zone(
-            session, goal.id, "America/New_York", created_at=NOW, now=later, limits=LIMITS
-        )
-    with sessions.begin() as session:
-        stored = repo.get_goal(session, goal.id)
-    assert confirmed == stored
-    assert stored is not None
+    stored = _confirm(sessions, goal, "America/New_York", later)
     assert (stored.tz_name, stored.anchor) == ("America/New_York", goal.anchor)
 
 
