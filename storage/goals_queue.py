@@ -513,6 +513,19 @@ def _update_many(
     return None
 
 
+def _outcome_values(outcome: Outcome) -> tuple[Any, ...]:
+    """A send's outcome as the write-back's first seven values (`untried`: 1 if never posted)."""
+    return (
+        outcome.id,
+        outcome.status,
+        outcome.due_at,
+        outcome.channel,
+        outcome.ts,
+        outcome.error,
+        0 if outcome.attempted else 1,
+    )
+
+
 def complete(
     session: Session,
     model: Queue,
@@ -532,18 +545,7 @@ def complete(
         ("error", String()),
         ("untried", Integer()),
     ]
-    rows = [
-        (
-            outcome.id,
-            outcome.status,
-            outcome.due_at,
-            outcome.channel,
-            outcome.ts,
-            outcome.error,
-            0 if outcome.attempted else 1,
-        )
-        for outcome in outcomes
-    ]
+    rows = [_outcome_values(outcome) for outcome in outcomes]
 
     # A person can answer a check-in between Slack taking the post and this write-back; the
     # answer then waits on the claimed row (see storage.goals.record_answer) and lands here.
@@ -622,18 +624,7 @@ def write_back(
                     digests.append(
                         _digest_values(claimed, coach, now, limits.digest_local_time, coach_zones)
                     )
-        row = [
-            outcome.id,
-            outcome.status,
-            outcome.due_at,
-            outcome.channel,
-            outcome.ts,
-            outcome.error,
-            0 if outcome.attempted else 1,
-            goal_id,
-            period,
-            review_at,
-        ]
+        row = [*_outcome_values(outcome), goal_id, period, review_at]
         if following is not None:
             row += (following["kind"], following["period"], following["due_at"])
         rows.append(row)
