@@ -22,7 +22,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Row,
     String,
+    Table,
     Text,
     UniqueConstraint,
     bindparam,
@@ -314,7 +316,7 @@ def _sorted_offers(offers: Iterable[Offer]) -> list[str]:
     return sorted(o.value for o in offers)
 
 
-def _to_profile(row: MentorRow) -> MentorProfile:
+def _to_profile(row: MentorRow | Row[Any]) -> MentorProfile:
     return MentorProfile(
         user_id=row.user_id,
         topics=frozenset(row.topics),
@@ -328,7 +330,7 @@ def _to_profile(row: MentorRow) -> MentorProfile:
     )
 
 
-def _to_request(row: RequestRow) -> MentorRequest:
+def _to_request(row: RequestRow | Row[Any]) -> MentorRequest:
     return MentorRequest(
         request_id=str(row.id),
         mentee_id=row.mentee_id,
@@ -343,7 +345,7 @@ def _to_request(row: RequestRow) -> MentorRequest:
     )
 
 
-def _to_request_record(row: RequestRow) -> RequestRecord:
+def _to_request_record(row: RequestRow | Row[Any]) -> RequestRecord:
     return RequestRecord(
         request=_to_request(row),
         team_id=row.team_id,
@@ -353,7 +355,7 @@ def _to_request_record(row: RequestRow) -> RequestRecord:
     )
 
 
-def _to_proposal(row: ProposalRow) -> ProposalRecord:
+def _to_proposal(row: ProposalRow | Row[Any]) -> ProposalRecord:
     return ProposalRecord(
         id=row.id,
         team_id=row.team_id,
@@ -578,14 +580,33 @@ def withdraw_pending_for_mentor(
 
 def programme_mentors(session: Session, team_id: str) -> list[MentorProfile]:
     """Every mentor still in the programme (paused ones too: matching sees their capacity 0)."""
-    rows = session.scalars(_PROGRAMME_MENTORS, {"team_id": team_id})
+    rows = session.execute(_PROGRAMME_MENTORS, {"team_id": team_id})
     return [_to_profile(r) for r in rows]
 
 
+# The read-only paths of the request modal and the instant match read rows as columns with
+# prebuilt Core statements instead of loading ORM objects into the session (their callers have
+# nothing unflushed to see: each is the first read of its transaction or follows a flush).
+_MENTOR_TABLE = cast(Table, MentorRow.__table__)
+_REQUEST_TABLE = cast(Table, RequestRow.__table__)
+_PROPOSAL_TABLE = cast(Table, ProposalRow.__table__)
+_MENTORS = _MENTOR_TABLE.c
+_REQUESTS = _REQUEST_TABLE.c
+_PROPOSALS = _PROPOSAL_TABLE.c
 _PROGRAMME_MENTORS = (
-    select(MentorRow)
-    .where(MentorRow.team_id == bindparam("team_id"), MentorRow.left_at.is_(None))
-    .order_by(MentorRow.user_id)
+    select(_MENTOR_TABLE)
+    .where(_MENTORS.team_id == bindparam("team_id"), _MENTORS.left_at.is_(None))
+    .order_by(_MENTORS.user_id)
+)
+_OPEN_REQUEST = select(_REQUEST_TABLE).where(
+    _REQUESTS.team_id == bindparam("team_id"),
+    _REQUESTS.mentee_id == bindparam("mentee_id"),
+    _REQUESTS.status == RequestStatus.OPEN.value,
+)
+_REQUEST_BY_ID = select(_REQUEST_TABLE).where(_REQUESTS.id == bindparam("request_id"))
+_PENDING_PROPOSAL = select(_PROPOSAL_TABLE).where(
+    _PROPOSALS.request_id == bindparam("request_id"),
+    _PROPOSALS.status == ProposalStatus.PENDING.value,
 )
 
 
@@ -707,7 +728,7 @@ def import_requests(
 
 def get_open_request(session: Session, team_id: str, mentee_id: str) -> RequestRecord | None:
     """The person's open request, or None."""
-    row = _open_row(session, team_id, mentee_id)
+    row = session.execute(_OPEN_REQUEST, {"team_id": team_id, "mentee_id": mentee_id}).one_or_none()
     return _to_request_record(row) if row else None
 
 
@@ -724,7 +745,7 @@ def latest_request(session: Session, team_id: str, mentee_id: str) -> RequestRec
 
 def get_request(session: Session, request_id: int) -> RequestRecord | None:
     """A request by id, or None."""
-    row = session.get(RequestRow, request_id, populate_existing=True)
+    row = session.execute(_REQUEST_BY_ID, {"request_id": request_id}).one_or_none()
     return _to_request_record(row) if row else None
 
 
@@ -933,7 +954,7 @@ def get_proposal(session: Session, proposal_id: int) -> ProposalRecord | None:
 
 def pending_proposal(session: Session, request_id: int) -> ProposalRecord | None:
     """The proposal waiting on a mentor for this request, or None."""
-    row = _pending_row(session, request_id)
+    row = session.execute(_PENDING_PROPOSAL, {"request_id": request_id}).one_or_none()
     return _to_proposal(row) if row else None
 
 

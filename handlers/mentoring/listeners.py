@@ -288,13 +288,16 @@ def on_request_submit(ack: Ack, body: dict[str, Any], client: WebClient, deps: D
     with deps.sessions.begin() as s:
         record = repo.update_open_request(s, team_id=team_id, request=result, now=now)
         edited = record is not None
+        inserted = False
         if record is None:
             try:
                 record = repo.open_request(s, team_id=team_id, request=result, now=now)
+                inserted = True
             except repo.RequestAlreadyOpenError:
                 record = repo.update_open_request(s, team_id=team_id, request=result, now=now)
         assert record is not None
-        waiting = repo.pending_proposal(s, record.id) is not None
+        # A request inserted by this transaction has no proposal yet: nothing to read.
+        waiting = not inserted and repo.pending_proposal(s, record.id) is not None
     ack(
         response_action="update",
         view=views.done_view("Thank you", _request_done(cfg, edited, waiting)),
