@@ -598,16 +598,20 @@ _PROGRAMME_MENTORS = (
     .where(_MENTORS.team_id == bindparam("team_id"), _MENTORS.left_at.is_(None))
     .order_by(_MENTORS.user_id)
 )
-_OPEN_REQUEST = select(_REQUEST_TABLE).where(
+# A person's open request, and a request's proposal waiting on a mentor: read as columns here,
+# as ORM rows (to change them) by _OPEN_ROW and _PENDING_ROW.
+_IS_OPEN_REQUEST = (
     _REQUESTS.team_id == bindparam("team_id"),
     _REQUESTS.mentee_id == bindparam("mentee_id"),
     _REQUESTS.status == RequestStatus.OPEN.value,
 )
-_REQUEST_BY_ID = select(_REQUEST_TABLE).where(_REQUESTS.id == bindparam("request_id"))
-_PENDING_PROPOSAL = select(_PROPOSAL_TABLE).where(
+_IS_PENDING_PROPOSAL = (
     _PROPOSALS.request_id == bindparam("request_id"),
     _PROPOSALS.status == ProposalStatus.PENDING.value,
 )
+_OPEN_REQUEST = select(_REQUEST_TABLE).where(*_IS_OPEN_REQUEST)
+_REQUEST_BY_ID = select(_REQUEST_TABLE).where(_REQUESTS.id == bindparam("request_id"))
+_PENDING_PROPOSAL = select(_PROPOSAL_TABLE).where(*_IS_PENDING_PROPOSAL)
 
 
 # Requests -------------------------------------------------------------------------------------
@@ -617,11 +621,7 @@ def _open_row(session: Session, team_id: str, mentee_id: str) -> RequestRow | No
 
 # The statements of the request paths are built once (building one and its cache key on every
 # execution cost about as much CPU as running it; see storage/goals.py).
-_OPEN_ROW = select(RequestRow).where(
-    RequestRow.team_id == bindparam("team_id"),
-    RequestRow.mentee_id == bindparam("mentee_id"),
-    RequestRow.status == RequestStatus.OPEN.value,
-)
+_OPEN_ROW = select(RequestRow).where(*_IS_OPEN_REQUEST)
 
 
 def _fill_request(row: RequestRow, request: MentorRequest, now: datetime) -> None:
@@ -895,10 +895,7 @@ def _pending_row(session: Session, request_id: int) -> ProposalRow | None:
     return session.scalars(_PENDING_ROW, {"request_id": request_id}).one_or_none()
 
 
-_PENDING_ROW = select(ProposalRow).where(
-    ProposalRow.request_id == bindparam("request_id"),
-    ProposalRow.status == ProposalStatus.PENDING.value,
-)
+_PENDING_ROW = select(ProposalRow).where(*_IS_PENDING_PROPOSAL)
 
 
 def _proposals_by_id(session: Session, ids: Sequence[int]) -> list[ProposalRow]:
