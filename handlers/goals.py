@@ -42,7 +42,6 @@ from handlers.home import refresh_home, refresh_person, slack_user, store_person
 from handlers.router import CommandCall, CommandRouter, Subcommand
 from storage import events, people
 from storage import goals as repo
-from storage.goals import CheckinStatus
 
 log = logging.getLogger(__name__)
 
@@ -108,18 +107,8 @@ def _list_blocks(deps: Deps, team_id: str, user_id: str) -> list[Block]:
     """The person's open goals as blocks."""
     with deps.sessions.begin() as session:
         goals = repo.goals_of(session, team_id, user_id)
-        next_due = {goal.id: _next_due(session, goal.id) for goal in goals}
+        next_due = {goal.id: repo.next_due(session, goal.id) for goal in goals}
     return goals_blocks.goal_list_blocks(goals, next_due)
-
-
-def _next_due(session: Any, goal_id: int) -> Any:
-    """When the goal's next pending DM is due, if any."""
-    pending = [
-        row.due_at
-        for row in repo.checkins_of(session, goal_id)
-        if row.status in (CheckinStatus.PENDING, CheckinStatus.CLAIMED)
-    ]
-    return min(pending, default=None)
 
 
 # the goal modal --------------------------------------------------------------------------------
@@ -261,7 +250,7 @@ def on_goal_submitted(
                 limits=limits,
                 zone_confirmed=confirmed,
             )
-        next_due = _next_due(session, stored.id) if stored and confirmed else None
+        next_due = repo.next_due(session, stored.id) if stored and confirmed else None
     ack()
     if stored is None:
         return
@@ -287,7 +276,7 @@ def on_goal_submitted(
                     )
                     or stored
                 )
-            next_due = _next_due(session, stored.id)
+            next_due = repo.next_due(session, stored.id)
     _confirm(client, deps, stored, next_due, fell_back, editing is not None)
     refresh_home(client, deps, team_id, user_id)
 

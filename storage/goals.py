@@ -1054,6 +1054,24 @@ _CHECKINS_OF = (
 )
 
 
+def next_due(session: Session, goal_id: int) -> datetime | None:
+    """When the goal's next DM (a pending or claimed check-in) is due; None when none is.
+
+    One aggregate over the goal's rows rather than every check-in loaded as an object.
+    """
+    due: datetime | None = session.execute(_NEXT_DUE, {"goal_id": goal_id}).scalar()
+    return due
+
+
+_NEXT_DUE = select(func.min(_CHECKIN_TABLE.c.due_at)).where(
+    _CHECKIN_TABLE.c.goal_id == bindparam("goal_id"),
+    or_(
+        status_is(_CHECKIN_TABLE.c.status, CheckinStatus.PENDING),
+        status_is(_CHECKIN_TABLE.c.status, CheckinStatus.CLAIMED),
+    ),
+)
+
+
 def _rowcount(result: Any) -> int:
     """The number of rows an UPDATE or DELETE touched."""
     assert isinstance(result, CursorResult)
