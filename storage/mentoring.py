@@ -407,7 +407,7 @@ def _mentor_row(session: Session, team_id: str, user_id: str) -> MentorRow | Non
     return session.scalars(_MENTOR_ROW, {"team_id": team_id, "user_id": user_id}).one_or_none()
 
 
-# Built once, like _OPEN_ROW: `/coach-or-mentor mentor` (5% of bench/load.py's mix) reads it.
+# Built once, like _OPEN_ROW (get_mentor reads the same row as columns: _MENTOR).
 _MENTOR_ROW = select(MentorRow).where(
     MentorRow.team_id == bindparam("team_id"), MentorRow.user_id == bindparam("user_id")
 )
@@ -513,7 +513,7 @@ def _profile_fields(profile: MentorProfile) -> dict[str, Any]:
 
 def get_mentor(session: Session, team_id: str, user_id: str) -> MentorRecord | None:
     """The stored mentor (also one who left), or None."""
-    row = _mentor_row(session, team_id, user_id)
+    row = session.execute(_MENTOR, {"team_id": team_id, "user_id": user_id}).one_or_none()
     if row is None:
         return None
     return MentorRecord(profile=_to_profile(row), name=row.name, left=row.left_at is not None)
@@ -584,9 +584,10 @@ def programme_mentors(session: Session, team_id: str) -> list[MentorProfile]:
     return [_to_profile(r) for r in rows]
 
 
-# The read-only paths of the request modal and the instant match read rows as columns with
-# prebuilt Core statements instead of loading ORM objects into the session (their callers have
-# nothing unflushed to see: each is the first read of its transaction or follows a flush).
+# The read-only paths of the request modal, the instant match, `/coach-or-mentor mentor` and the
+# home tab read rows as columns with prebuilt Core statements instead of loading ORM objects into
+# the session (their callers have nothing unflushed to see: each is the first read of its
+# transaction or follows a flush).
 _MENTOR_TABLE = cast(Table, MentorRow.__table__)
 _REQUEST_TABLE = cast(Table, RequestRow.__table__)
 _PROPOSAL_TABLE = cast(Table, ProposalRow.__table__)
@@ -611,6 +612,9 @@ _IS_PENDING_PROPOSAL = (
 )
 _OPEN_REQUEST = select(_REQUEST_TABLE).where(*_IS_OPEN_REQUEST)
 _REQUEST_BY_ID = select(_REQUEST_TABLE).where(_REQUESTS.id == bindparam("request_id"))
+_MENTOR = select(_MENTOR_TABLE).where(
+    _MENTORS.team_id == bindparam("team_id"), _MENTORS.user_id == bindparam("user_id")
+)
 _PENDING_PROPOSAL = select(_PROPOSAL_TABLE).where(*_IS_PENDING_PROPOSAL)
 
 
