@@ -277,8 +277,20 @@ def on_goal_submitted(
                     or stored
                 )
             next_due = repo.next_due(session, stored.id)
-    _confirm(client, deps, stored, next_due, fell_back, editing is not None)
-    refresh_home(client, deps, team_id, user_id)
+    channel = _confirm(client, stored, next_due, fell_back, editing is not None)
+    goal_id = stored.id
+    refresh_home(
+        client,
+        deps,
+        team_id,
+        user_id,
+        # the DM channel is remembered in the transaction that reads the home
+        also=(lambda session: repo.remember_dm_channel(session, goal_id, channel))
+        if channel
+        else None,
+    )
+    if editing is None:
+        _tell_coach(client, stored)
 
 
 def _first_submission(session: Any, view: dict[str, Any], team_id: str, now: datetime) -> bool:
@@ -291,15 +303,15 @@ def _first_submission(session: Any, view: dict[str, Any], team_id: str, now: dat
     )
 
 
-def _confirm(  # noqa: PLR0917
+def _confirm(
     client: WebClient,
-    deps: Deps,
     goal: repo.Goal,
     next_due: Any,
     fell_back: bool,
     edited: bool,
-) -> None:
-    """DM the person what was set (and remember the DM channel); tell a new coach."""
+) -> str:
+    """DM the person what was set; the DM's channel ("" if Slack gave none), for the caller to
+    remember."""
     spec = goal.spec
     title = goals_blocks.escape(spec.title)
     lines = [f"{'Updated' if edited else 'Your coaching goal is set'}: *{title}*"]
@@ -315,13 +327,15 @@ def _confirm(  # noqa: PLR0917
         text=f"Coaching goal {'updated' if edited else 'set'}",
         blocks=[SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))],
     )
-    channel = str(response.get("channel") or "")
-    if channel:
-        with deps.sessions.begin() as session:
-            repo.remember_dm_channel(session, goal.id, channel)
-    if spec.coach_id and not edited:
+    return str(response.get("channel") or "")
+
+
+def _tell_coach(client: WebClient, goal: repo.Goal) -> None:
+    """Tell the coach of a new goal that they were added."""
+    title = goals_blocks.escape(goal.spec.title)
+    if goal.spec.coach_id:
         client.chat_postMessage(
-            channel=spec.coach_id,
+            channel=goal.spec.coach_id,
             text="You were added as a coach",
             blocks=[
                 SectionBlock(
