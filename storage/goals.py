@@ -421,28 +421,35 @@ def create_goal(
     `zone_confirmed=False`: the zone is a stand-in until Slack is asked (see confirm_zone).
     """
     zone = resolve_zone(tz_name, limits.fallback_tz)
-    row = GoalRow(
-        team_id=team_id,
-        user_id=user_id,
-        coach_id=spec.coach_id,
-        title=spec.title,
-        success=spec.success,
-        end_date=spec.end_date,
-        cadence=spec.cadence.value,
-        weekday=int(spec.weekday),
-        local_time=spec.local_time,
-        anchor=first_checkin_date(spec.weekday, local_date(now, zone.zone)),
-        tz_name=zone.zone.key,
-        tz_checked_at=now if zone_confirmed else ZONE_UNCONFIRMED,
-        status=GoalStatus.ACTIVE.value,
-        needs_attention=False,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    schedule_next(session, row, now, limits)
-    return to_goal(row)
+    values = {
+        "team_id": team_id,
+        "user_id": user_id,
+        "coach_id": spec.coach_id,
+        "title": spec.title,
+        "success": spec.success,
+        "end_date": spec.end_date,
+        "cadence": spec.cadence.value,
+        "weekday": int(spec.weekday),
+        "local_time": spec.local_time,
+        "anchor": first_checkin_date(spec.weekday, local_date(now, zone.zone)),
+        "tz_name": zone.zone.key,
+        "tz_checked_at": now if zone_confirmed else ZONE_UNCONFIRMED,
+        "dm_channel": None,
+        "status": GoalStatus.ACTIVE.value,
+        "pause_reason": None,
+        "needs_attention": False,
+        "counting_since": None,
+        "last_sent_period": None,
+        "outcome": None,
+        "what_helped": None,
+        "created_at": now,
+    }
+    goal_id = session.execute(_INSERT_GOAL, {**values, "updated_at": now}).scalar_one()
+    goal = to_goal(GoalValues(id=goal_id, **values))
+    pending = next_row_values(goal, now, limits)
+    if pending is not None:
+        insert_pending(session, [pending])
+    return goal
 
 
 def get_goal(session: Session, goal_id: int) -> Goal | None:
@@ -459,6 +466,8 @@ def get_goal(session: Session, goal_id: int) -> Goal | None:
 _GOAL_TABLE = cast(Table, GoalRow.__table__)
 _CHECKIN_TABLE = cast(Table, CheckinRow.__table__)
 _GOALS = _GOAL_TABLE.c
+# create_goal's INSERT (the ORM's unit of work for one new object cost more than the statement)
+_INSERT_GOAL = _GOAL_TABLE.insert().returning(_GOALS.id)
 _GOALS_OF = (
     select(*(_GOALS[name] for name in GoalValues._fields))
     .where(

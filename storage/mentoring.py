@@ -664,18 +664,6 @@ def open_request(
     return _to_request_record(row)
 
 
-def update_open_request(
-    session: Session, *, team_id: str, request: MentorRequest, now: datetime
-) -> RequestRecord | None:
-    """Edit the person's open request in place; None when there is none."""
-    row = _open_row(session, team_id, request.mentee_id)
-    if row is None:
-        return None
-    _fill_request(row, request, now)
-    session.flush()
-    return _to_request_record(row)
-
-
 def save_open_request(
     session: Session, *, team_id: str, request: MentorRequest, now: datetime
 ) -> tuple[RequestRecord, bool]:
@@ -685,7 +673,7 @@ def save_open_request(
     In Core, one statement for a new request: an INSERT that does nothing when the person has an
     open request (the one-open-request index), then the UPDATE of that one. A request another
     transaction inserts at the same moment is waited for (PostgreSQL; SQLite has one writer) and
-    then updated, as open_request's IntegrityError then update_open_request did.
+    then updated.
     """
     values = _request_values(request, now)
     row = session.execute(
