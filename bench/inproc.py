@@ -105,8 +105,8 @@ def environ_of(body: bytes, content_type: str) -> dict[str, Any]:
 
 
 def trace(engine: Any, kinds: list[str], send: Any, executor: Executor) -> int:
-    """Print each statement (its first 100 characters, how it was compiled), BEGIN and COMMIT of
-    one request of each kind."""
+    """Print each statement (its first 100 characters, how it was compiled, whether it is
+    ORM-enabled), BEGIN and COMMIT of one request of each kind."""
     from sqlalchemy import event
 
     seen: list[str] = []
@@ -117,7 +117,11 @@ def trace(engine: Any, kinds: list[str], send: Any, executor: Executor) -> int:
         # how SQLAlchemy got the compiled form: "[cached since ...]", "[generated in ...]" (a
         # cache miss: compiled on this execution) or "[no key ...]" (not cacheable)
         stats = context._get_cache_stats() if hasattr(context, "_get_cache_stats") else ""
-        seen.append(f"{stats[:14]:<14}  " + " ".join(statement.split())[:100])
+        # "orm": an ORM-enabled statement (run through the ORM's execution and loading layer)
+        compiled = getattr(context, "compiled", None)
+        attrs = getattr(getattr(compiled, "statement", None), "_propagate_attrs", {})
+        orm = "orm" if attrs.get("compile_state_plugin") == "orm" else ""
+        seen.append(f"{stats[:14]:<14} {orm:<3}  " + " ".join(statement.split())[:100])
 
     def on_commit(conn: Any) -> None:
         seen.append("COMMIT")

@@ -42,7 +42,6 @@ from handlers.home import refresh_home, refresh_person, slack_user, store_person
 from handlers.router import CommandCall, CommandRouter, Subcommand
 from storage import events, people
 from storage import goals as repo
-from storage.goals import CheckinStatus
 
 log = logging.getLogger(__name__)
 
@@ -108,18 +107,8 @@ def _list_blocks(deps: Deps, team_id: str, user_id: str) -> list[Block]:
     """The person's open goals as blocks."""
     with deps.sessions.begin() as session:
         goals = repo.goals_of(session, team_id, user_id)
-        next_due = {goal.id: _next_due(session, goal.id) for goal in goals}
+        next_due = {goal.id: repo.next_due(session, goal.id) for goal in goals}
     return goals_blocks.goal_list_blocks(goals, next_due)
-
-
-def _next_due(session: Any, goal_id: int) -> Any:
-    """When the goal's next pending DM is due, if any."""
-    pending = [
-        row.due_at
-        for row in repo.checkins_of(session, goal_id)
-        if row.status in (CheckinStatus.PENDING, CheckinStatus.CLAIMED)
-    ]
-    return min(pending, default=None)
 
 
 # the goal modal --------------------------------------------------------------------------------
@@ -261,7 +250,7 @@ def on_goal_submitted(
                 limits=limits,
                 zone_confirmed=confirmed,
             )
-        next_due = _next_due(session, stored.id) if stored and confirmed else None
+        next_due = repo.next_due(session, stored.id) if stored and confirmed else None
     ack()
     if stored is None:
         return
@@ -287,9 +276,21 @@ def on_goal_submitted(
                     )
                     or stored
                 )
-            next_due = _next_due(session, stored.id)
-    _confirm(client, deps, stored, next_due, fell_back, editing is not None)
-    refresh_home(client, deps, team_id, user_id)
+            next_due = repo.next_due(session, stored.id)
+    channel = _confirm(client, stored, next_due, fell_back, editing is not None)
+    goal_id = stored.id
+    refresh_home(
+        client,
+        deps,
+        team_id,
+        user_id,
+        # the DM channel is remembered in the transaction that reads the home
+        also=(lambda session: repo.remember_dm_channel(session, goal_id, channel))
+        if channel
+        else None,
+    )
+    if editing is None:
+        _tell_coach(client, stored)
 
 
 def _first_submission(session: Any, view: dict[str, Any], team_id: str, now: datetime) -> bool:
@@ -302,15 +303,15 @@ def _first_submission(session: Any, view: dict[str, Any], team_id: str, now: dat
     )
 
 
-def _confirm(  # noqa: PLR0917
+def _confirm(
     client: WebClient,
-    deps: Deps,
     goal: repo.Goal,
     next_due: Any,
     fell_back: bool,
     edited: bool,
-) -> None:
-    """DM the person what was set (and remember the DM channel); tell a new coach."""
+) -> str:
+    """DM the person what was set; the DM's channel ("" if Slack gave none), for the caller to
+    remember."""
     spec = goal.spec
     title = goals_blocks.escape(spec.title)
     lines = [f"{'Updated' if edited else 'Your coaching goal is set'}: *{title}*"]
@@ -326,13 +327,15 @@ def _confirm(  # noqa: PLR0917
         text=f"Coaching goal {'updated' if edited else 'set'}",
         blocks=[SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))],
     )
-    channel = str(response.get("channel") or "")
-    if channel:
-        with deps.sessions.begin() as session:
-            repo.remember_dm_channel(session, goal.id, channel)
-    if spec.coach_id and not edited:
+    return str(response.get("channel") or "")
+
+
+def _tell_coach(client: WebClient, goal: repo.Goal) -> None:
+    """Tell the coach of a new goal that they were added."""
+    title = goals_blocks.escape(goal.spec.title)
+    if goal.spec.coach_id:
         client.chat_postMessage(
-            channel=spec.coach_id,
+            channel=goal.spec.coach_id,
             text="You were added as a coach",
             blocks=[
                 SectionBlock(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -60,33 +61,50 @@ def build_home(
     user_id: str,
     *,
     person: dict[str, Any] | None = None,
+    also: Callable[[Session], object] | None = None,
 ) -> dict[str, Any]:
     """The person's home tab as it stands now (with programme health for an admin).
 
     `person`: what users.info said about them, stored (store_person) in the transaction that
-    reads the home, one transaction instead of two.
+    reads the home, one transaction instead of two. `also`: a write of the caller's, made in
+    that transaction too, before the home is read.
     """
     now = deps.clock()
     admin = is_admin(client, deps, user_id)
     with deps.sessions.begin() as session:
         if person is not None:
             store_person(session, deps, team_id, user_id, person)
+        if also is not None:
+            also(session)
         data = load_home(session, team_id, user_id)
         report = load_report(session, team_id, now) if admin else None
     return home_view(HomeInputs(data=data, now=now, report=report))
 
 
-def refresh_home(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
+def refresh_home(
+    client: WebClient,
+    deps: Deps,
+    team_id: str,
+    user_id: str,
+    *,
+    also: Callable[[Session], object] | None = None,
+) -> None:
     """Republish the home tab after something it shows changed; a Slack failure is logged.
 
     Features call this after a change made by a click or a command. Changes made by background
     jobs (a proposal expiring, a goal paused for missed check-ins) are shown the next time the
-    person opens the tab, which republishes it.
+    person opens the tab, which republishes it. `also`: a write of the caller's, made in the
+    transaction that reads the home (one transaction instead of two); it is made whatever Slack
+    then says.
     """
     if not user_id:
+        if also is not None:
+            with deps.sessions.begin() as session:
+                also(session)
         return
     try:
-        client.views_publish(user_id=user_id, view=build_home(client, deps, team_id, user_id))
+        view = build_home(client, deps, team_id, user_id, also=also)
+        client.views_publish(user_id=user_id, view=view)
     except SlackApiError as err:
         log.warning("views.publish failed user=%s error=%s", user_id, err.response.get("error"))
 

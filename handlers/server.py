@@ -85,17 +85,46 @@ def _drain(stream: Any, length: int) -> None:
         length -= len(chunk)
 
 
-def _well_formed(body: str, content_type: str) -> bool:
-    """True when Bolt can parse the body: form fields, a JSON payload field, or JSON."""
+def _parse(body: str, content_type: str) -> dict[str, Any] | None:
+    """The body as Bolt reads it, or None when it is none of what Slack sends: form fields, a
+    form whose `payload` field is a JSON object, or a JSON object.
+
+    The request is built from this (Bolt does not parse the body a second time). It is Bolt's
+    own reading (slack_bolt.request.internals.parse_body) with one difference: Bolt reads a form
+    with "payload" anywhere in it (a slash command's text, say) as empty unless it has a
+    payload field; here such a form is its fields.
+    """
     try:
-        if content_type.startswith("application/json"):
-            return isinstance(json.loads(body), dict)
-        fields = dict(parse_qsl(body, keep_blank_values=True, strict_parsing=bool(body)))
-        if "payload" in fields:
-            return isinstance(json.loads(fields["payload"]), dict)
-        return bool(fields)
+        if content_type.startswith("application/json") or body.startswith("{"):
+            parsed = json.loads(body)
+        else:
+            fields = dict(parse_qsl(body, keep_blank_values=True, strict_parsing=bool(body)))
+            if "payload" not in fields:
+                return fields or None
+            parsed = json.loads(fields["payload"])
     except ValueError:
-        return False
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def _bolt_request(
+    raw: str, parsed: dict[str, Any], query: str, headers: dict[str, str]
+) -> BoltRequest:
+    """The BoltRequest of an HTTP request whose body is parsed already.
+
+    Bolt's constructor parses a raw body itself in HTTP mode and takes a parsed one only in
+    Socket Mode (where it keeps no raw body): build it so, then make it the HTTP request it is,
+    with its raw body (Bolt's signature check reads it) and mode; nothing else differs.
+    """
+    request = BoltRequest(
+        body=parsed,
+        query=query,
+        headers={k: [v] for k, v in headers.items()},
+        mode="socket_mode",
+    )
+    request.raw_body = raw
+    request.mode = "http"
+    return request
 
 
 class SlackWsgi:
@@ -141,14 +170,11 @@ class SlackWsgi:
             return _reply(start_response, 400, "request body is not UTF-8")
         if not self._verifier.is_valid_request(body, headers):
             return _reply(start_response, 401, "invalid request signature")
-        if not _well_formed(body, headers.get("content-type", "")):
+        parsed = _parse(body, headers.get("content-type", ""))
+        if parsed is None:
             return _reply(start_response, 400, MALFORMED)
         try:
-            request = BoltRequest(
-                body=body,
-                query=str(environ.get("QUERY_STRING") or ""),
-                headers={k: [v] for k, v in headers.items()},
-            )
+            request = _bolt_request(body, parsed, str(environ.get("QUERY_STRING") or ""), headers)
         except (TypeError, KeyError, AttributeError, ValueError, IndexError) as err:
             # Bolt reads ids out of the payload as it builds the request and assumes Slack's
             # shapes (a `user` that is an object or a string, ...): anything else is malformed.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, and_, bindparam, func, or_, select
+from sqlalchemy import String, Table, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.goals import GoalStatus, PauseReason
@@ -115,6 +115,14 @@ def _either(column: Any, first: str, second: str) -> Any:
     return or_(column == first, column == second)
 
 
+_GOALS = cast(Table, GoalRow.__table__)
+_CHECKINS = cast(Table, CheckinRow.__table__)
+_MENTORS = cast(Table, MentorRow.__table__)
+_REQUESTS = cast(Table, RequestRow.__table__)
+_PAIRS = cast(Table, PairRow.__table__)
+_PROPOSALS = cast(Table, ProposalRow.__table__)
+
+
 def _home_statement() -> Any:
     """The home query, built once: seven counts for one (team, user) given as parameters, joined
     to the person's open goals (oldest first), each with its latest check-in answer.
@@ -123,28 +131,31 @@ def _home_statement() -> Any:
     join, so a person without open goals gets the one row of counts with null goal columns.
     """
     team, user = bindparam("team_id", type_=String()), bindparam("user_id", type_=String())
-    goals, checkins = GoalRow.__table__.c, CheckinRow.__table__.c
-    mine = (GoalRow.team_id == team, GoalRow.user_id == user)
-    pairs = (PairRow.team_id == team, PairRow.status == PairStatus.ACTIVE.value)
+    # Table columns, not the mapped classes' attributes: an ORM-enabled statement is run through
+    # the ORM's execution and loading layer, which this one (plain rows) does not need.
+    goals, checkins = _GOALS.c, _CHECKINS.c
+    mentors, requests, pair, proposals = _MENTORS.c, _REQUESTS.c, _PAIRS.c, _PROPOSALS.c
+    mine = (goals.team_id == team, goals.user_id == user)
+    pairs = (pair.team_id == team, pair.status == PairStatus.ACTIVE.value)
     probe = select(
         _count(
-            *mine, _either(GoalRow.status, GoalStatus.ACTIVE.value, GoalStatus.PAUSED.value)
+            *mine, _either(goals.status, GoalStatus.ACTIVE.value, GoalStatus.PAUSED.value)
         ).label("open_goals"),
         _count(
-            *mine, _either(GoalRow.status, GoalStatus.FINISHED.value, GoalStatus.ABANDONED.value)
+            *mine, _either(goals.status, GoalStatus.FINISHED.value, GoalStatus.ABANDONED.value)
         ).label("ended_goals"),
-        _count(MentorRow.team_id == team, MentorRow.user_id == user).label("mentor"),
+        _count(mentors.team_id == team, mentors.user_id == user).label("mentor"),
         _count(
-            RequestRow.team_id == team,
-            RequestRow.mentee_id == user,
-            RequestRow.status == RequestStatus.OPEN.value,
+            requests.team_id == team,
+            requests.mentee_id == user,
+            requests.status == RequestStatus.OPEN.value,
         ).label("open_request"),
-        _count(*pairs, PairRow.mentor_id == user).label("mentees"),
-        _count(*pairs, PairRow.mentee_id == user).label("mentors"),
+        _count(*pairs, pair.mentor_id == user).label("mentees"),
+        _count(*pairs, pair.mentee_id == user).label("mentors"),
         _count(
-            ProposalRow.team_id == team,
-            ProposalRow.mentor_id == user,
-            ProposalRow.status == ProposalStatus.PENDING.value,
+            proposals.team_id == team,
+            proposals.mentor_id == user,
+            proposals.status == ProposalStatus.PENDING.value,
         ).label("asked_of_me"),
     ).subquery("probe")
 
@@ -174,7 +185,7 @@ def _home_statement() -> Any:
             latest(checkins.answer).label("last_answer"),
             latest(checkins.answered_at).label("last_answered_at"),
         )
-        .select_from(probe.outerjoin(GoalRow.__table__, open_goals))
+        .select_from(probe.outerjoin(_GOALS, open_goals))
         .order_by(goals.id)
     )
 

@@ -407,7 +407,7 @@ def _mentor_row(session: Session, team_id: str, user_id: str) -> MentorRow | Non
     return session.scalars(_MENTOR_ROW, {"team_id": team_id, "user_id": user_id}).one_or_none()
 
 
-# Built once, like _OPEN_ROW: `/coach-or-mentor mentor` (5% of bench/load.py's mix) reads it.
+# Built once, like _OPEN_ROW (get_mentor reads the same row as columns: _MENTOR).
 _MENTOR_ROW = select(MentorRow).where(
     MentorRow.team_id == bindparam("team_id"), MentorRow.user_id == bindparam("user_id")
 )
@@ -513,7 +513,7 @@ def _profile_fields(profile: MentorProfile) -> dict[str, Any]:
 
 def get_mentor(session: Session, team_id: str, user_id: str) -> MentorRecord | None:
     """The stored mentor (also one who left), or None."""
-    row = _mentor_row(session, team_id, user_id)
+    row = session.execute(_MENTOR, {"team_id": team_id, "user_id": user_id}).one_or_none()
     if row is None:
         return None
     return MentorRecord(profile=_to_profile(row), name=row.name, left=row.left_at is not None)
@@ -584,9 +584,10 @@ def programme_mentors(session: Session, team_id: str) -> list[MentorProfile]:
     return [_to_profile(r) for r in rows]
 
 
-# The read-only paths of the request modal and the instant match read rows as columns with
-# prebuilt Core statements instead of loading ORM objects into the session (their callers have
-# nothing unflushed to see: each is the first read of its transaction or follows a flush).
+# The read-only paths of the request modal, the instant match, `/coach-or-mentor mentor` and the
+# home tab read rows as columns with prebuilt Core statements instead of loading ORM objects into
+# the session (their callers have nothing unflushed to see: each is the first read of its
+# transaction or follows a flush).
 _MENTOR_TABLE = cast(Table, MentorRow.__table__)
 _REQUEST_TABLE = cast(Table, RequestRow.__table__)
 _PROPOSAL_TABLE = cast(Table, ProposalRow.__table__)
@@ -611,6 +612,9 @@ _IS_PENDING_PROPOSAL = (
 )
 _OPEN_REQUEST = select(_REQUEST_TABLE).where(*_IS_OPEN_REQUEST)
 _REQUEST_BY_ID = select(_REQUEST_TABLE).where(_REQUESTS.id == bindparam("request_id"))
+_MENTOR = select(_MENTOR_TABLE).where(
+    _MENTORS.team_id == bindparam("team_id"), _MENTORS.user_id == bindparam("user_id")
+)
 _PENDING_PROPOSAL = select(_PROPOSAL_TABLE).where(*_IS_PENDING_PROPOSAL)
 
 
@@ -660,16 +664,108 @@ def open_request(
     return _to_request_record(row)
 
 
-def update_open_request(
+def save_open_request(
     session: Session, *, team_id: str, request: MentorRequest, now: datetime
-) -> RequestRecord | None:
-    """Edit the person's open request in place; None when there is none."""
-    row = _open_row(session, team_id, request.mentee_id)
-    if row is None:
-        return None
-    _fill_request(row, request, now)
-    session.flush()
-    return _to_request_record(row)
+) -> tuple[RequestRecord, bool]:
+    """Store the person's one open request: a new one, or their open one edited in place.
+    Returns it and whether it is new.
+
+    In Core, one statement for a new request: an INSERT that does nothing when the person has an
+    open request (the one-open-request index), then the UPDATE of that one. A request another
+    transaction inserts at the same moment is waited for (PostgreSQL; SQLite has one writer) and
+    then updated.
+    """
+    values = _request_values(request, now)
+    row = session.execute(
+        _INSERT_OPEN_REQUEST,
+        {
+            **values,
+            "team_id": team_id,
+            "mentee_id": request.mentee_id,
+            "name": "",
+            "status": RequestStatus.OPEN.value,
+            "created_at": now,
+        },
+    ).one_or_none()
+    if row is not None:
+        return _to_request_record(row), True
+    params = {f"new_{key}": value for key, value in values.items()}
+    row = session.execute(
+        _UPDATE_OPEN_REQUEST, {**params, "who_team": team_id, "who_mentee": request.mentee_id}
+    ).one()
+    return _to_request_record(row), False
+
+
+def _request_values(request: MentorRequest, now: datetime) -> dict[str, Any]:
+    """The columns a request form sets (_fill_request's, as values)."""
+    return {
+        "topics": sorted(request.topics),
+        "wants": _sorted_offers(request.wants),
+        "goal": request.goal,
+        "years": request.years,
+        "team": request.team,
+        "tz_name": request.tz_name,
+        "prefers_close_tz": request.prefers_close_tz,
+        "outside_my_team": request.outside_my_team,
+        "updated_at": now,
+    }
+
+
+# Written out, like storage/people.py's upsert: SQLAlchemy compiles its INSERT ... ON CONFLICT
+# constructs anew on every execution; this text is compiled once and runs on PostgreSQL and
+# SQLite. The conflict target is the one-open-request index, named by its columns and predicate.
+_INSERT_OPEN_REQUEST = (
+    text(
+        "INSERT INTO mentee_requests (team_id, mentee_id, name, topics, wants, goal, years, team,"
+        " tz_name, prefers_close_tz, outside_my_team, status, created_at, updated_at)"
+        " VALUES (:team_id, :mentee_id, :name, :topics, :wants, :goal, :years, :team, :tz_name,"
+        " :prefers_close_tz, :outside_my_team, :status, :created_at, :updated_at)"
+        " ON CONFLICT (team_id, mentee_id) WHERE status = 'open' DO NOTHING"
+        " RETURNING id, team_id, mentee_id, name, topics, wants, goal, years, team, tz_name,"
+        " prefers_close_tz, outside_my_team, status, created_at, updated_at, closed_at"
+    )
+    .bindparams(
+        *(
+            bindparam(name, type_=_REQUESTS[name].type)
+            for name in (
+                "topics",
+                "wants",
+                "prefers_close_tz",
+                "outside_my_team",
+                "created_at",
+                "updated_at",
+            )
+        )
+    )
+    .columns(*_REQUEST_TABLE.c)  # RETURNING lists every column, in the table's order
+)
+# No parameter is named as a column (an UPDATE takes such parameters for its SET clause): the SET
+# values are new_<column>, the person who_team / who_mentee.
+_UPDATE_OPEN_REQUEST = (
+    _REQUEST_TABLE.update()
+    .where(
+        _REQUESTS.team_id == bindparam("who_team"),
+        _REQUESTS.mentee_id == bindparam("who_mentee"),
+        _REQUESTS.status == RequestStatus.OPEN.value,
+    )
+    .values(
+        {
+            name: bindparam(f"new_{name}")
+            for name in (
+                "topics",
+                "wants",
+                "goal",
+                "years",
+                "team",
+                "tz_name",
+                "prefers_close_tz",
+                "outside_my_team",
+                "updated_at",
+            )
+        }
+    )
+    .returning(*_REQUEST_TABLE.c)
+)
 
 
 def import_requests(

@@ -274,28 +274,22 @@ def on_request_submit(ack: Ack, body: dict[str, Any], client: WebClient, deps: D
     """Validate the request; one open request per person (a second submit edits it)."""
     team_id, user_id = _who(body)
     cfg = flow.settings_of(deps)
-    result = validate_request_form(
-        request_id="",
-        mentee_id=user_id,
-        **views.read_request(_values(body)),
-        tz_name=_tz(deps, team_id, user_id, ""),
-        taxonomy=cfg.taxonomy,
-    )
-    if isinstance(result, dict):
-        ack(response_action="errors", errors=views.form_errors(result))
-        return
     now = deps.clock()
+    # One transaction reads the person's zone, and stores the request when the form is valid.
     with deps.sessions.begin() as s:
-        record = repo.update_open_request(s, team_id=team_id, request=result, now=now)
-        edited = record is not None
-        inserted = False
-        if record is None:
-            try:
-                record = repo.open_request(s, team_id=team_id, request=result, now=now)
-                inserted = True
-            except repo.RequestAlreadyOpenError:
-                record = repo.update_open_request(s, team_id=team_id, request=result, now=now)
-        assert record is not None
+        person = get_person(s, team_id, user_id)
+        result = validate_request_form(
+            request_id="",
+            mentee_id=user_id,
+            **views.read_request(_values(body)),
+            tz_name=(person.tz_name if person else None) or "",
+            taxonomy=cfg.taxonomy,
+        )
+        if isinstance(result, dict):
+            ack(response_action="errors", errors=views.form_errors(result))
+            return
+        record, inserted = repo.save_open_request(s, team_id=team_id, request=result, now=now)
+        edited = not inserted
         # A request inserted by this transaction has no proposal yet: nothing to read.
         waiting = not inserted and repo.pending_proposal(s, record.id) is not None
     ack(

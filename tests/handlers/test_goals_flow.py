@@ -98,6 +98,20 @@ def test_command_to_checkin_to_answer_end_to_end(people: RunningBot) -> None:
     assert again.answered_at == row.answered_at  # not recorded twice
 
 
+def test_a_new_goal_dms_its_owner_remembers_the_dm_and_tells_the_coach(people: RunningBot) -> None:
+    bot = people
+    coach = {"type": "users_select", "selected_user": "U0COACH"}
+    assert submit_goal(bot, coach=coach).status == 200
+    assert bot.slack.wait_for(
+        lambda s: len(s.ok_calls("views.publish")) == 1 and len(s.ok_calls("chat.postMessage")) == 2
+    )
+    posts = bot.slack.ok_calls("chat.postMessage")
+    assert [p.args["channel"] for p in posts] == [ALICE, "U0COACH"]
+    assert "First check-in" in json.dumps(posts[0].args["blocks"])
+    (goal,) = goals_of(bot)
+    assert goal.dm_channel == bot.slack._dm_channel([ALICE])
+
+
 def checkins(bot: RunningBot, goal_id: int) -> list[repo.Checkin]:
     with bot.deps.sessions.begin() as session:
         return repo.checkins_of(session, goal_id)

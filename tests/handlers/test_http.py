@@ -21,6 +21,13 @@ def test_help_command_answers_ephemerally(bot: RunningBot) -> None:
     assert body["text"]
 
 
+def test_a_command_whose_text_says_payload_is_answered(bot: RunningBot) -> None:
+    # Bolt's own body parsing reads any form with "payload" in it as empty (no listener, 404)
+    reply = bot.http.command("U0ALICE", "help payload")
+    assert reply.status == 200
+    assert reply.json()["response_type"] == "ephemeral"
+
+
 def test_wrong_signature_is_refused_and_changes_nothing(bot: RunningBot) -> None:
     reply = bot.http.post(
         urlencode({"command": "/coach-or-mentor", "text": "help"}), signature="v0=" + "0" * 64

@@ -251,6 +251,27 @@ def test_claims_do_not_overlap_and_expired_leases_come_back(
     assert set(attempts) == {2}
 
 
+def test_next_due_is_the_earliest_pending_or_claimed_checkin(
+    sessions: sessionmaker[Session],
+) -> None:
+    goal = make_goal(sessions)
+    due = datetime(2026, 1, 7, 8, 0, tzinfo=UTC)
+
+    def next_due(goal_id: int = goal.id) -> datetime | None:
+        with sessions.begin() as session:
+            return repo.next_due(session, goal_id)
+
+    assert next_due() == due
+    assert next_due(goal.id + 1000) is None
+    claim(sessions, "w1", due)
+    assert next_due() == due  # claimed: still on its way
+    assert len(_send(sessions, due + LEASE)) == 1  # taken over, sent, the next one scheduled
+    assert next_due() == due + timedelta(days=7)
+    with sessions.begin() as session:
+        assert repo.pause_goal(session, goal.id, PauseReason.BY_USER, NOW)
+    assert next_due() is None
+
+
 def test_completion_by_a_worker_that_lost_its_lease_is_ignored(
     sessions: sessionmaker[Session],
 ) -> None:

@@ -120,6 +120,39 @@ def test_one_open_request_per_person(sessions: sessionmaker[Session]) -> None:
     assert second.id != first.id
 
 
+def test_save_open_request_inserts_once_then_edits_in_place(
+    sessions: sessionmaker[Session],
+) -> None:
+    later = NOW + timedelta(hours=1)
+    with sessions.begin() as s:
+        first, inserted = repo.save_open_request(s, team_id=T, request=request(), now=NOW)
+        assert inserted and first.status is RequestStatus.OPEN
+        assert (first.team_id, first.name, first.created_at) == (T, "", NOW)
+        assert first.request == repo.get_open_request(s, T, "UMENTEE1").request  # type: ignore[union-attr]
+    edit = request(topics=frozenset({"career", "leadership"}), goal="again", years=5)
+    with sessions.begin() as s:
+        edited, inserted = repo.save_open_request(s, team_id=T, request=edit, now=later)
+        assert not inserted and edited.request.request_id == first.request.request_id
+        assert edited.request.topics == frozenset({"career", "leadership"})
+        assert (edited.request.goal, edited.request.years, edited.created_at) == ("again", 5, NOW)
+        # another workspace is another person
+        assert repo.save_open_request(s, team_id="T2", request=request(), now=NOW)[1]
+    with sessions.begin() as s:
+        rows = s.scalars(select(RequestRow).where(RequestRow.team_id == T)).all()
+        assert [(r.goal, r.topics, r.updated_at) for r in rows] == [
+            ("again", ["career", "leadership"], later)
+        ]
+        assert repo.withdraw_request(s, T, "UMENTEE1", later) is not None
+        again, inserted = repo.save_open_request(s, team_id=T, request=request(), now=later)
+        assert inserted and again.request.request_id != first.request.request_id
+
+
+def test_the_written_out_request_insert_returns_every_column() -> None:
+    sql = str(repo._INSERT_OPEN_REQUEST)
+    returned = [name.strip() for name in sql.split(" RETURNING ")[1].split(",")]
+    assert returned == [column.name for column in RequestRow.__table__.c]
+
+
 def test_the_database_itself_refuses_a_second_open_request(
     sessions: sessionmaker[Session],
 ) -> None:
