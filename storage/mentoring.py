@@ -629,15 +629,8 @@ _OPEN_ROW = select(RequestRow).where(*_IS_OPEN_REQUEST)
 
 
 def _fill_request(row: RequestRow, request: MentorRequest, now: datetime) -> None:
-    row.topics = sorted(request.topics)
-    row.wants = _sorted_offers(request.wants)
-    row.goal = request.goal
-    row.years = request.years
-    row.team = request.team
-    row.tz_name = request.tz_name
-    row.prefers_close_tz = request.prefers_close_tz
-    row.outside_my_team = request.outside_my_team
-    row.updated_at = now
+    for column, value in _request_values(request, now).items():
+        setattr(row, column, value)
 
 
 def open_request(
@@ -696,8 +689,22 @@ def save_open_request(
     return _to_request_record(row), False
 
 
+# The columns a request form sets (and its time of change).
+_FORM_COLUMNS = (
+    "topics",
+    "wants",
+    "goal",
+    "years",
+    "team",
+    "tz_name",
+    "prefers_close_tz",
+    "outside_my_team",
+    "updated_at",
+)
+
+
 def _request_values(request: MentorRequest, now: datetime) -> dict[str, Any]:
-    """The columns a request form sets (_fill_request's, as values)."""
+    """The values of a request form's columns (_FORM_COLUMNS, in that order)."""
     return {
         "topics": sorted(request.topics),
         "wants": _sorted_offers(request.wants),
@@ -714,15 +721,14 @@ def _request_values(request: MentorRequest, now: datetime) -> dict[str, Any]:
 # Written out, like storage/people.py's upsert: SQLAlchemy compiles its INSERT ... ON CONFLICT
 # constructs anew on every execution; this text is compiled once and runs on PostgreSQL and
 # SQLite. The conflict target is the one-open-request index, named by its columns and predicate.
+_NEW_REQUEST_COLUMNS = [c.name for c in _REQUEST_TABLE.c if c.name not in {"id", "closed_at"}]
 _INSERT_OPEN_REQUEST = (
     text(
-        "INSERT INTO mentee_requests (team_id, mentee_id, name, topics, wants, goal, years, team,"
-        " tz_name, prefers_close_tz, outside_my_team, status, created_at, updated_at)"
-        " VALUES (:team_id, :mentee_id, :name, :topics, :wants, :goal, :years, :team, :tz_name,"
-        " :prefers_close_tz, :outside_my_team, :status, :created_at, :updated_at)"
+        # names from the table's definition, never user input: nothing to inject
+        f"INSERT INTO {_REQUEST_TABLE.name} ({', '.join(_NEW_REQUEST_COLUMNS)})"  # noqa: S608
+        f" VALUES ({', '.join(':' + name for name in _NEW_REQUEST_COLUMNS)})"
         " ON CONFLICT (team_id, mentee_id) WHERE status = 'open' DO NOTHING"
-        " RETURNING id, team_id, mentee_id, name, topics, wants, goal, years, team, tz_name,"
-        " prefers_close_tz, outside_my_team, status, created_at, updated_at, closed_at"
+        f" RETURNING {', '.join(c.name for c in _REQUEST_TABLE.c)}"
     )
     .bindparams(
         *(
@@ -748,22 +754,7 @@ _UPDATE_OPEN_REQUEST = (
         _REQUESTS.mentee_id == bindparam("who_mentee"),
         _REQUESTS.status == RequestStatus.OPEN.value,
     )
-    .values(
-        {
-            name: bindparam(f"new_{name}")
-            for name in (
-                "topics",
-                "wants",
-                "goal",
-                "years",
-                "team",
-                "tz_name",
-                "prefers_close_tz",
-                "outside_my_team",
-                "updated_at",
-            )
-        }
-    )
+    .values({name: bindparam(f"new_{name}") for name in _FORM_COLUMNS})
     .returning(*_REQUEST_TABLE.c)
 )
 
