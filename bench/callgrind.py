@@ -61,7 +61,8 @@ def _stage(name: str) -> tuple[Callable[[Any], object], list[Any]]:
             continue
         if escalate.detect(esc, concepts) or c._concerns.detect(t):
             continue
-        reach.append((t, hits, nets(t).logits, core._score(t, hits)))
+        ids = (list(map(c._single_id, t.words)), list(map(c._pair_id, t.pairs)))
+        reach.append((t, hits, nets(t).logits, core._score(t, hits), ids))
     stages: dict[str, tuple[Callable[[Any], object], list[Any]]] = {
         "classify": (c.classify, texts),
         "tokenize": (lambda s: tokenize(strip_slack_markup(s), c._word), texts),
@@ -71,7 +72,7 @@ def _stage(name: str) -> tuple[Callable[[Any], object], list[Any]]:
         "nets": (nets, tokens),
         "score": (lambda r: core._score(r[0], r[1]), reach),
         # The logits are copied: _decide adds the lexicon's scores to them in place.
-        "decide": (lambda r: c._decide(r[3], list(r[2]), r[0]), reach),
+        "decide": (lambda r: c._decide(r[3], list(r[2]), r[0], r[4]), reach),
     }
     return stages[name]
 
