@@ -204,8 +204,7 @@ class Classifier:
         if two and self._nets.lead(*features, best, runner_up) < 0:
             # Both fit: name them in the order the person brought them up.
             first, second = second, first
-        evidence = _quoted(by_practice[first], tokens)
-        reasons = _reasons(evidence, MAX_REASONS - (1 if two else 0))
+        evidence, reasons = _quoted(by_practice[first], tokens, MAX_REASONS - (1 if two else 0))
         if not reasons:
             reasons = (self._learned_reason(first, tokens),)
         if not two:
@@ -216,8 +215,9 @@ class Classifier:
                 reasons=reasons,
                 evidence=evidence,
             )
-        also = _quoted(by_practice[second], tokens)
-        also_reasons = _reasons(also, 1) or (self._learned_reason(second, tokens),)
+        also, also_reasons = _quoted(by_practice[second], tokens, 1)
+        if not also_reasons:
+            also_reasons = (self._learned_reason(second, tokens),)
         first_part = self._split_part(first, evidence, tokens)
         second_part = self._split_part(second, also, tokens)
         return _guidance(
@@ -305,11 +305,16 @@ def _longest_only(hits: list[_Found]) -> list[_Found]:
     return kept
 
 
-def _quoted(scored: _Scored, tokens: Tokens) -> tuple[Evidence, ...]:
-    """Build the evidence of a practice that is shown, quoting the user's words."""
+def _quoted(
+    scored: _Scored, tokens: Tokens, limit: int
+) -> tuple[tuple[Evidence, ...], tuple[str, ...]]:
+    """Build the evidence of a practice that is shown, quoting the user's words, and at most
+    `limit` reasons for it (see _reasons): the evidence is grouped by dimension as it is built."""
     text, starts, ends = tokens.text, tokens.starts, tokens.ends
     words = len(tokens.words)
     evidence = []
+    groups: dict[Dimension, list[Evidence]] = {}
+    totals: dict[Dimension, float] = {}
     for (practice, dimension, weight, gloss), start, end in scored.found:
         stop = end if end < words else words
         if stop - start == 1:
@@ -319,8 +324,16 @@ def _quoted(scored: _Scored, tokens: Tokens) -> tuple[Evidence, ...]:
             quote = text[starts[start] : ends[stop - 1]]
         if len(quote) > MAX_QUOTE:
             quote = _short(quote)
-        evidence.append(_new(Evidence, (practice, dimension, quote, weight, gloss, start, end)))
-    return tuple(evidence)
+        e = _new(Evidence, (practice, dimension, quote, weight, gloss, start, end))
+        evidence.append(e)
+        items = groups.get(dimension)
+        if items is None:
+            groups[dimension] = [e]
+            totals[dimension] = weight
+        else:
+            items.append(e)
+            totals[dimension] += weight
+    return tuple(evidence), _reasons(groups, totals, limit)
 
 
 def _pronoun_found(words: tuple[str, ...]) -> list[_Found]:
@@ -381,19 +394,14 @@ def _label(confidence: float) -> str:
     return "mixed"
 
 
-def _reasons(evidence: tuple[Evidence, ...], limit: int) -> tuple[str, ...]:
-    """One sentence per dimension, strongest first, quoting the user's words."""
-    groups: dict[Dimension, list[Evidence]] = {}
-    totals: dict[Dimension, float] = {}
-    for e in evidence:
-        dimension = e.dimension
-        items = groups.get(dimension)
-        if items is None:
-            groups[dimension] = [e]
-            totals[dimension] = e.weight
-        else:
-            items.append(e)
-            totals[dimension] += e.weight
+def _reasons(
+    groups: dict[Dimension, list[Evidence]], totals: dict[Dimension, float], limit: int
+) -> tuple[str, ...]:
+    """One sentence per dimension, strongest first, quoting the user's words.
+
+    `groups`: the evidence of each dimension, dimensions in the order they were found in;
+    `totals`: each dimension's weights summed in that order.
+    """
     # A stable sort: dimensions of equal weight keep the order they were found in.
     ranked = sorted(totals, key=totals.__getitem__, reverse=True)[:limit]
     # Each dimension's reason: what its strongest evidence shows, and up to two quotes. This is
