@@ -10,10 +10,16 @@ Stages: classify (the whole answer), tokenize (markup stripped, words cut and me
 (phrase index), escalate (the escalate rules on the found hits), concerns (concern detector),
 nets (both nets' scores), score (lexicon scores) and decide (reasons, quotes, the answer): score
 and decide only over the situations that reach them.
+
+Two more stages, not run by default, count a whole in-process dispatch of a signed
+`/coach-or-mentor <situation>` (bench/ack.py's requests, bench/data/situations.jsonl):
+`dispatch` through the bot's app and `bare` through a bare Bolt app that acks a static text
+(their difference is the bot's own work: the answer and its reply).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import re
@@ -21,7 +27,7 @@ import subprocess
 import sys
 from collections import deque
 from collections.abc import Callable
-from itertools import chain
+from itertools import chain, dropwhile
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +36,66 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 STAGES = ("classify", "tokenize", "find", "escalate", "concerns", "nets", "score", "decide")
+DISPATCH_STAGES = ("dispatch", "bare")
+# Keeps the dispatch stages' fake Slack server and database open while they are measured.
+_OPEN = contextlib.ExitStack()
+
+
+def _dispatch_stage(name: str) -> tuple[Callable[[Any], object], list[Any]]:
+    """One app's dispatch of bench/ack.py's signed requests (the app warmed up as ack.py does)."""
+    import logging
+    import tempfile
+
+    from slack_bolt import Ack, App
+    from slack_sdk import WebClient
+    from slack_sdk.signature import SignatureVerifier
+
+    from bench import ack as ack_bench
+    from bot.settings import parse_settings
+    from handlers.app import build_app, make_client
+    from handlers.deps import Deps
+    from handlers.fakeslack import FakeSlack
+    from storage import db
+
+    logging.disable(logging.INFO)
+    fake = _OPEN.enter_context(FakeSlack())
+    tmp = _OPEN.enter_context(tempfile.TemporaryDirectory())
+    if name == "bare":
+        app = App(
+            client=WebClient(token="xoxb-bench", base_url=fake.api_url),
+            signing_secret=ack_bench.SECRET,
+            process_before_response=True,
+            token_verification_enabled=False,
+        )
+
+        @app.command("/coach-or-mentor")
+        def static(ack: Ack) -> None:
+            ack("Thanks, noted.")
+
+    else:
+        settings = parse_settings(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-bench",
+                "SLACK_SIGNING_SECRET": ack_bench.SECRET,
+                "SLACK_API_URL": fake.api_url,
+                "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            }
+        )
+        engine = db.make_engine(settings.database_url)
+        _OPEN.callback(engine.dispose)
+        db.upgrade(engine)
+        deps = Deps(settings=settings, engine=engine, sessions=db.make_sessions(engine))
+        app = build_app(deps, client=make_client(settings), process_before_response=True)
+    texts = [
+        json.loads(line)["text"]
+        for line in ack_bench.DATA.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    verifier = SignatureVerifier(ack_bench.SECRET)
+    requests = [ack_bench.signed_request(verifier, text) for text in texts]
+    for request in requests[:50]:  # the first request authorizes via auth.test
+        assert app.dispatch(request).status == 200
+    return app.dispatch, requests
 
 
 def _stage(name: str) -> tuple[Callable[[Any], object], list[Any]]:
@@ -61,7 +127,8 @@ def _stage(name: str) -> tuple[Callable[[Any], object], list[Any]]:
             continue
         if escalate.detect(esc, concepts) or c._concerns.detect(t):
             continue
-        reach.append((t, hits, nets(t).logits, core._score(t, hits)))
+        ids = (list(map(c._single_id, t.words)), list(map(c._pair_id, t.pairs)))
+        reach.append((t, hits, nets(t).logits, core._score(t, hits), ids))
     stages: dict[str, tuple[Callable[[Any], object], list[Any]]] = {
         "classify": (c.classify, texts),
         "tokenize": (lambda s: tokenize(strip_slack_markup(s), c._word), texts),
@@ -71,17 +138,31 @@ def _stage(name: str) -> tuple[Callable[[Any], object], list[Any]]:
         "nets": (nets, tokens),
         "score": (lambda r: core._score(r[0], r[1]), reach),
         # The logits are copied: _decide adds the lexicon's scores to them in place.
-        "decide": (lambda r: c._decide(r[3], list(r[2]), r[0]), reach),
+        "decide": (lambda r: c._decide(r[3], list(r[2]), r[0], r[4]), reach),
     }
     return stages[name]
 
 
+def _always(function: Callable[[Any], object]) -> Callable[[Any], bool]:
+    """The function as dropwhile's predicate: it runs, and every input is dropped."""
+
+    def run(one: Any) -> bool:
+        function(one)
+        return True
+
+    return run
+
+
 def child(name: str) -> None:
     """Warm the stage up, then run it once over its inputs inside deque() (the counted part)."""
-    function, inputs = _stage(name)
-    for one in inputs:  # not counted: a plain loop
-        function(one)
-    deque(map(function, inputs), maxlen=0)
+    with _OPEN:
+        function, inputs = _dispatch_stage(name) if name in DISPATCH_STAGES else _stage(name)
+        for one in inputs:  # not counted: a plain loop
+            function(one)
+        if name in DISPATCH_STAGES:
+            deque(dropwhile(_always(function), inputs), maxlen=0)
+        else:
+            deque(map(function, inputs), maxlen=0)
     print(f"calls {len(inputs)}", file=sys.stderr)
 
 
@@ -92,7 +173,9 @@ def measure(name: str) -> tuple[int, int]:
             "valgrind",
             "--tool=callgrind",
             "--collect-atstart=no",
-            "--toggle-collect=deque_init",
+            # A dispatch creates deques of its own (threading), which would toggle collection
+            # off: its stages are counted inside the one dropwhile call that runs them all.
+            "--toggle-collect=" + ("dropwhile_next" if name in DISPATCH_STAGES else "deque_init"),
             "--callgrind-out-file=/dev/null",
             sys.executable,
             __file__,

@@ -153,9 +153,10 @@ class Classifier:
         # The nets read the words as tokenised (and typo-mended) here, stemmed: each word and
         # word pair is looked up once in a memo of their features' numbers.
         words = tokens.words
-        # The last pair (last word, "") is no feature: its number is 0.
-        features = chain(map(self._single_id, words), map(self._pair_id, tokens.pairs))
-        danger, logits = self._nets.score_ids(features, len(words))
+        # The last pair (last word, "") is no feature: its number is 0. Both lists are kept: a
+        # two-practice answer orders its practices by them.
+        features = (list(map(self._single_id, words)), list(map(self._pair_id, tokens.pairs)))
+        danger, logits = self._nets.score_ids(chain(*features), len(words))
         # Text the practice net reads as no situation at all (chit-chat, a question about the
         # bot) lies outside what the escalate net learned from: it needs stronger evidence.
         margin = UNCLEAR_GATE * max(0.0, logits[_UNCLEAR])
@@ -167,7 +168,7 @@ class Classifier:
             return _unclear(UnclearKind.GREETING)
         if len(tokens.words) < MIN_WORDS:
             return _unclear(UnclearKind.TOO_SHORT)
-        return self._decide(_score(tokens, practice_hits), logits, tokens)
+        return self._decide(_score(tokens, practice_hits), logits, tokens, features)
 
     def rule_topic(self, text: str) -> EscalateTopic | None:
         """What the hand-written escalate rules alone say, before any net (for training)."""
@@ -178,8 +179,17 @@ class Classifier:
         finding = escalate.detect(escalate_hits, concept_hits) or self._concerns.detect(tokens)
         return None if finding is None else finding.topic
 
-    def _decide(self, scored: list[_Scored], logits: list[float], tokens: Tokens) -> Guidance:
-        """Add the lexicon's scores to the net's log-odds; name one or two practices, or ask."""
+    def _decide(
+        self,
+        scored: list[_Scored],
+        logits: list[float],
+        tokens: Tokens,
+        features: tuple[list[int], list[int]],
+    ) -> Guidance:
+        """Add the lexicon's scores to the net's log-odds; name one or two practices, or ask.
+
+        `features`: the nets' numbers of each word's stem and of each word pair, in text order.
+        """
         by_practice = {s.practice: s for s in scored}
         for s in scored:
             logits[INDEX[s.practice]] += LEXICON_WEIGHT * s.score
@@ -191,11 +201,10 @@ class Classifier:
         first, second = LABELS[best], LABELS[runner_up]
         two = logits[runner_up] >= ALSO_LOGIT
         confidence = _confidence(logits, best)
-        if two and self._practice.lead(tuple(map(self._stem, tokens.words)), first, second) < 0:
+        if two and self._nets.lead(*features, best, runner_up) < 0:
             # Both fit: name them in the order the person brought them up.
             first, second = second, first
-        evidence = _quoted(by_practice[first], tokens)
-        reasons = _reasons(evidence, MAX_REASONS - (1 if two else 0))
+        evidence, reasons = _quoted(by_practice[first], tokens, MAX_REASONS - (1 if two else 0))
         if not reasons:
             reasons = (self._learned_reason(first, tokens),)
         if not two:
@@ -206,8 +215,9 @@ class Classifier:
                 reasons=reasons,
                 evidence=evidence,
             )
-        also = _quoted(by_practice[second], tokens)
-        also_reasons = _reasons(also, 1) or (self._learned_reason(second, tokens),)
+        also, also_reasons = _quoted(by_practice[second], tokens, 1)
+        if not also_reasons:
+            also_reasons = (self._learned_reason(second, tokens),)
         first_part = self._split_part(first, evidence, tokens)
         second_part = self._split_part(second, also, tokens)
         return _guidance(
@@ -295,11 +305,16 @@ def _longest_only(hits: list[_Found]) -> list[_Found]:
     return kept
 
 
-def _quoted(scored: _Scored, tokens: Tokens) -> tuple[Evidence, ...]:
-    """Build the evidence of a practice that is shown, quoting the user's words."""
+def _quoted(
+    scored: _Scored, tokens: Tokens, limit: int
+) -> tuple[tuple[Evidence, ...], tuple[str, ...]]:
+    """Build the evidence of a practice that is shown, quoting the user's words, and at most
+    `limit` reasons for it (see _reasons): the evidence is grouped by dimension as it is built."""
     text, starts, ends = tokens.text, tokens.starts, tokens.ends
     words = len(tokens.words)
     evidence = []
+    groups: dict[Dimension, list[Evidence]] = {}
+    totals: dict[Dimension, float] = {}
     for (practice, dimension, weight, gloss), start, end in scored.found:
         stop = end if end < words else words
         if stop - start == 1:
@@ -309,8 +324,16 @@ def _quoted(scored: _Scored, tokens: Tokens) -> tuple[Evidence, ...]:
             quote = text[starts[start] : ends[stop - 1]]
         if len(quote) > MAX_QUOTE:
             quote = _short(quote)
-        evidence.append(_new(Evidence, (practice, dimension, quote, weight, gloss, start, end)))
-    return tuple(evidence)
+        e = _new(Evidence, (practice, dimension, quote, weight, gloss, start, end))
+        evidence.append(e)
+        items = groups.get(dimension)
+        if items is None:
+            groups[dimension] = [e]
+            totals[dimension] = weight
+        else:
+            items.append(e)
+            totals[dimension] += weight
+    return tuple(evidence), _reasons(groups, totals, limit)
 
 
 def _pronoun_found(words: tuple[str, ...]) -> list[_Found]:
@@ -371,29 +394,36 @@ def _label(confidence: float) -> str:
     return "mixed"
 
 
-def _reasons(evidence: tuple[Evidence, ...], limit: int) -> tuple[str, ...]:
-    """One sentence per dimension, strongest first, quoting the user's words."""
-    groups: dict[Dimension, list[Evidence]] = {}
-    totals: dict[Dimension, float] = {}
-    for e in evidence:
-        dimension = e.dimension
-        items = groups.get(dimension)
-        if items is None:
-            groups[dimension] = [e]
-            totals[dimension] = e.weight
-        else:
-            items.append(e)
-            totals[dimension] += e.weight
+def _reasons(
+    groups: dict[Dimension, list[Evidence]], totals: dict[Dimension, float], limit: int
+) -> tuple[str, ...]:
+    """One sentence per dimension, strongest first, quoting the user's words.
+
+    `groups`: the evidence of each dimension, dimensions in the order they were found in;
+    `totals`: each dimension's weights summed in that order.
+    """
     # A stable sort: dimensions of equal weight keep the order they were found in.
     ranked = sorted(totals, key=totals.__getitem__, reverse=True)[:limit]
-    return tuple([_reason(dimension, groups[dimension]) for dimension in ranked])
+    # Each dimension's reason: what its strongest evidence shows, and up to two quotes. This is
+    # wording.reason, with its opening remembered per dimension and gloss.
+    reasons = []
+    for dimension in ranked:
+        items = groups[dimension]
+        if len(items) == 1:
+            e = items[0]
+            reasons.append(_OPENINGS[dimension][e.gloss] + e.quote + wording.REASON_END)
+        else:
+            opening = _OPENINGS[dimension][_strongest(items).gloss]
+            said = wording.QUOTES_BETWEEN.join(_quotes(items))
+            reasons.append(opening + said + wording.REASON_END)
+    return tuple(reasons)
 
 
-def _reason(dimension: Dimension, items: list[Evidence]) -> str:
-    """The reason for one dimension: what its strongest evidence shows, and up to two quotes."""
-    if len(items) == 1:
-        return wording.reason(dimension, items[0].gloss, (items[0].quote,))
-    return wording.reason(dimension, _strongest(items).gloss, _quotes(items))
+# The opening of a reason (wording.reason_opening) by dimension, then gloss: the glosses are
+# the lexicon's, a few dozen sentences.
+_OPENINGS: dict[Dimension, Memo[str, str]] = {
+    d: Memo(functools.partial(wording.reason_opening, d), 1024) for d in Dimension
+}
 
 
 def _strongest(items: list[Evidence] | tuple[Evidence, ...]) -> Evidence:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import chain
+from operator import add, mul
 from typing import NamedTuple
 
 from bot.guidance import practice_net, risk
-from bot.guidance.practice_net import LABELS, PracticeNet
+from bot.guidance.practice_net import LABELS, PracticeNet, place_factors
 from bot.guidance.risk import RiskNet
 
 _ZERO_PRACTICE = (0.0,) * len(LABELS)
@@ -48,6 +50,9 @@ class Nets:
         self._rows: list[tuple[float, ...]] = [()]
         self._single_ids = {f: self._number(row) for f, row in single.items()}
         self._pair_ids = {f: self._number(row) for f, row in pairs.items()}
+        # Per ordered pair of labels (a, b): each feature's practice weight for a minus its
+        # weight for b, by feature number, worked out on first use.
+        self._differences: dict[tuple[int, int], list[float]] = {}
 
     def _number(self, row: tuple[float, ...]) -> int:
         """Give a feature's row the next number."""
@@ -76,6 +81,32 @@ class Nets:
         # Scores(...) without its Python-level __new__ (tuple.__new__ builds the same tuple).
         danger = sums[0] + self.danger.length_weight * math.log1p(words)
         return tuple.__new__(Scores, (danger, sums[1:]))
+
+    def lead(self, singles: Sequence[int], pairs: Sequence[int], first: int, second: int) -> float:
+        """`practice.lead` of a text given as its features' numbers: each word's single-stem
+        number in text order, then each word's pair number (with the next word); equal to it,
+        not only close (the same products, added in the same order).
+
+        A feature the practice net does not weigh has a zero difference: it adds ±0.0, which
+        leaves the total as it is (the total is never -0.0), as skipping it does.
+        """
+        difference = self._difference(first, second).__getitem__
+        at_single, at_pair = place_factors(len(singles))
+        products = chain(
+            map(mul, map(difference, singles), at_single),
+            map(mul, map(difference, pairs), at_pair),
+        )
+        return functools.reduce(add, products, 0.0)
+
+    def _difference(self, first: int, second: int) -> list[float]:
+        """Each feature's practice weight for label `first` minus that for `second`, by number."""
+        key = (first, second)
+        table = self._differences.get(key)
+        if table is None:
+            a, b = first + 1, second + 1  # the escalate weight comes first in a row
+            table = [0.0, *(row[a] - row[b] for row in self._rows[1:])]
+            self._differences[key] = table
+        return table
 
 
 @functools.cache

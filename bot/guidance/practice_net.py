@@ -58,7 +58,7 @@ class PracticeNet:
         counted fully at the start of the text, not at all in the middle and negatively at the end.
         """
         a, b = INDEX[first], INDEX[second]
-        singles, pairs = _place_factors(len(words))
+        singles, pairs = place_factors(len(words))
         total = 0.0
         for w, factor in zip(map(self._single.get, words), singles, strict=True):
             if w is not None:
@@ -85,7 +85,7 @@ class PracticeNet:
 
 
 @functools.lru_cache(maxsize=1024)
-def _place_factors(words: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def place_factors(words: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """What a stem at place j of a text's words counts in `lead` (1 - 2j/n, n the number of words
     but at least 1), and a pair starting there (1 - (2j + 1)/n): worked out once per length,
     each exactly as `lead` used to work it out for every word."""

@@ -57,17 +57,32 @@ _UNCLEAR_REASONS = {
 }
 
 
+# A reason is its opening, then its quotes joined by QUOTES_BETWEEN, then REASON_END:
+# `Time: there is a concrete goal and a near date (you wrote “by June” and “this quarter”).`
+QUOTES_BETWEEN = "” and “"
+REASON_END = "”)."
+
+
+def reason_opening(dimension: Dimension, gloss: str) -> str:
+    """A reason up to its first quote: the dimension and what it shows."""
+    return f"{_DIMENSION_TITLES[dimension]}: {gloss} (you wrote “"
+
+
 def reason(dimension: Dimension, gloss: str, quotes: tuple[str, ...]) -> str:
     """One reason: the dimension, what it shows, and the user's words that showed it."""
-    if len(quotes) == 1:  # most reasons: built in one step
-        return f"{_DIMENSION_TITLES[dimension]}: {gloss} (you wrote “{quotes[0]}”)."
-    said = " and ".join(f"“{q}”" for q in quotes)
-    return f"{_DIMENSION_TITLES[dimension]}: {gloss} (you wrote {said})."
+    if not quotes:
+        return f"{_DIMENSION_TITLES[dimension]}: {gloss} (you wrote )."
+    return reason_opening(dimension, gloss) + QUOTES_BETWEEN.join(quotes) + REASON_END
+
+
+# Each practice's name as a sentence says it (on Python 3.11 `Practice.X.value` is a
+# Python-level property: a dict lookup costs less on the answer's path).
+_PRACTICE_WORDS = {p: p.value for p in Practice}
 
 
 def split(practice: Practice, quote: str, gloss: str) -> str:
     """Say which part of a two-practice situation fits this practice."""
-    return f"“{quote}” points to {practice.value}: {gloss}."
+    return f"“{quote}” points to {_PRACTICE_WORDS[practice]}: {gloss}."
 
 
 # What each practice is about, for a practice the learned net found (no lexicon gloss to use).
@@ -85,7 +100,7 @@ def learned_gloss(practice: Practice) -> str:
 
 def learned_reason(practice: Practice, quotes: tuple[str, ...]) -> str:
     """Why the learned net chose a practice: the user's words that weighed most, if any."""
-    about = f"{practice.value} ({learned_gloss(practice)})"
+    about = f"{_PRACTICE_WORDS[practice]} ({learned_gloss(practice)})"
     if not quotes:
         return f"Situations worded like yours usually call for {about}."
     said = " and ".join(f"“{q}”" for q in quotes)
