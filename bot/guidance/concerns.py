@@ -28,6 +28,7 @@ L = EscalateTopic.LEGAL
 GAP = "..."
 _MAX_GAP = 3
 _CACHE_LIMIT = 50_000
+_KEY = 3  # letters a prefix is indexed by (the shortest prefix a term may start with)
 _QUOTE_SPAN = 8
 
 # fmt: off
@@ -494,6 +495,14 @@ class ConcernDetector:
             self._rules.setdefault(rule.concepts[0], []).append(
                 (RULE_ORDER[rule], rule, frozenset(rule.concepts))
             )
+        # The root's prefixes by their first letters (every prefix has at least _KEY of them),
+        # each bucket in the root's order: a new word is tried against a few, not all of them.
+        self._root_prefixes: dict[str, tuple[tuple[str, _Node], ...]] = {}
+        for prefix, node in self._root.prefixes:
+            if len(prefix) < _KEY:
+                raise ValueError(f"a term must not start with a prefix under {_KEY} letters")
+            bucket = self._root_prefixes.get(prefix[:_KEY], ())
+            self._root_prefixes[prefix[:_KEY]] = (*bucket, (prefix, node))
         self._heads = Memo(self._heads_of, _CACHE_LIMIT)
         self._steps = Memo(self._steps_of, _CACHE_LIMIT)
 
@@ -510,7 +519,9 @@ class ConcernDetector:
         """Return the trie nodes a term starting with this word reaches."""
         root = self._root
         heads = [root.exact[word]] if word in root.exact else []
-        heads.extend(node for p, node in root.prefixes if word.startswith(p))
+        heads.extend(
+            node for p, node in self._root_prefixes.get(word[:_KEY], ()) if word.startswith(p)
+        )
         return tuple(heads)
 
     def _steps_of(self, pair: tuple[str, str]) -> tuple[_Step, ...]:

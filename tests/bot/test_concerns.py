@@ -410,3 +410,15 @@ def test_a_veto_nearby_cancels_the_rule(text: str, family: str | None) -> None:
 def test_empty_and_unrelated_text_find_nothing() -> None:
     assert DETECTOR.detect(tokenize("")) is None
     assert DETECTOR.detect(tokenize("The quarterly roadmap review is on Tuesday.")) is None
+
+
+def test_a_term_starting_with_a_short_prefix_is_refused() -> None:
+    # The root's prefixes are indexed by their first three letters.
+    with pytest.raises(ValueError, match="under 3 letters"):
+        ConcernDetector(concepts={"boss": ("bo*",)}, rules=())
+
+
+def test_terms_starting_with_prefixes_are_found_by_their_first_letters() -> None:
+    detector = ConcernDetector(concepts={"leave": ("resig* from",), "quit": ("resign",)}, rules=())
+    found = detector.occurrences(tokenize("i might resign from the team"))
+    assert found == {"leave": [(2, 4)], "quit": [(2, 3)]}
