@@ -170,12 +170,13 @@ def main() -> None:
     # The classifier remembers per-word lookups; a fresh one shows the cost of unseen words.
     for name, rows in sets:
         first_pass(name, [str(r["text"]) for r in rows])
+    # Measured before the unseen passes, which build a classifier each.
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # The figures above time texts answered before (their words and word pairs remembered); a
     # typed situation is new text, whose new word pairs are worked out on first sight.
     for name, rows in sets:
         others = [str(r["text"]) for other, rs in sets if other != name for r in rs]
         unseen_pass(name, [str(r["text"]) for r in rows], others)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"memory: peak traced {peak / 1_048_576:.1f} MB (classifier + evaluation); "
         f"process max RSS {rss:.1f} MB (includes the interpreter)"
