@@ -404,8 +404,8 @@ def _reasons(
     """
     # A stable sort: dimensions of equal weight keep the order they were found in.
     ranked = sorted(totals, key=totals.__getitem__, reverse=True)[:limit]
-    # Each dimension's reason: what its strongest evidence shows, and up to two quotes. This is
-    # wording.reason, with its opening remembered per dimension and gloss.
+    # Each dimension's reason: what its strongest evidence shows, and up to two quotes, worded
+    # as wording.py says a reason is (its opening remembered per dimension and gloss).
     reasons = []
     for dimension in ranked:
         items = groups[dimension]

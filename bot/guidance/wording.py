@@ -68,13 +68,6 @@ def reason_opening(dimension: Dimension, gloss: str) -> str:
     return f"{_DIMENSION_TITLES[dimension]}: {gloss} (you wrote “"
 
 
-def reason(dimension: Dimension, gloss: str, quotes: tuple[str, ...]) -> str:
-    """One reason: the dimension, what it shows, and the user's words that showed it."""
-    if not quotes:
-        return f"{_DIMENSION_TITLES[dimension]}: {gloss} (you wrote )."
-    return reason_opening(dimension, gloss) + QUOTES_BETWEEN.join(quotes) + REASON_END
-
-
 # Each practice's name as a sentence says it (on Python 3.11 `Practice.X.value` is a
 # Python-level property: a dict lookup costs less on the answer's path).
 _PRACTICE_WORDS = {p: p.value for p in Practice}
