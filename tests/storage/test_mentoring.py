@@ -147,12 +147,6 @@ def test_save_open_request_inserts_once_then_edits_in_place(
         assert inserted and again.request.request_id != first.request.request_id
 
 
-def test_the_written_out_request_insert_returns_every_column() -> None:
-    sql = str(repo._INSERT_OPEN_REQUEST)
-    returned = [name.strip() for name in sql.split(" RETURNING ")[1].split(",")]
-    assert returned == [column.name for column in RequestRow.__table__.c]
-
-
 def test_the_database_itself_refuses_a_second_open_request(
     sessions: sessionmaker[Session],
 ) -> None:
