@@ -532,9 +532,10 @@ def edit_goal(
     row.weekday, row.local_time = int(spec.weekday), spec.local_time
     row.updated_at = now
     session.flush()
-    if row.status == GoalStatus.ACTIVE.value:
-        resync(session, row, now, limits)
-    return to_goal(row)
+    goal = to_goal(row)
+    if goal.status is GoalStatus.ACTIVE:
+        resync(session, goal, now, limits)
+    return goal
 
 
 def change_zone(
@@ -553,7 +554,7 @@ def change_zone(
     row.updated_at = now
     session.flush()
     if row.status == GoalStatus.ACTIVE.value:
-        resync(session, row, now, limits)
+        resync(session, to_goal(row), now, limits)
     return True
 
 
@@ -595,10 +596,7 @@ def confirm_zone(
     )
     goal = to_goal(GoalValues(**values))
     if goal.status is GoalStatus.ACTIVE:
-        session.execute(_DROP_PENDING, {"goal_id": goal_id})
-        pending = next_row_values(goal, created_at, limits)
-        if pending is not None:
-            insert_pending(session, [pending])
+        resync(session, goal, created_at, limits)
     return goal
 
 
@@ -622,8 +620,8 @@ _ZONE_CONFIRMED = (
         updated_at=bindparam("now"),
     )
 )
-# resync's DELETE, as a Core statement built once (the ORM-enabled one is built per call and
-# compared against the session's objects).
+# resync's DELETE, built once (no ORM-enabled statement: none of resync's callers holds check-in
+# objects in its session).
 _DROP_PENDING = (
     _CHECKIN_TABLE.delete()
     .where(_CHECKIN_TABLE.c.goal_id == bindparam("goal_id"))
@@ -677,7 +675,7 @@ def resume_goal(session: Session, goal_id: int, now: datetime, limits: GoalLimit
     row.counting_since = now
     row.updated_at = now
     session.flush()
-    resync(session, row, now, limits)
+    resync(session, to_goal(row), now, limits)
     return True
 
 
@@ -785,21 +783,13 @@ def _cancel_pending(session: Session, goal_id: int) -> None:
 
 
 # scheduling ------------------------------------------------------------------------------------
-def resync(session: Session, row: GoalRow, now: datetime, limits: GoalLimits) -> None:
-    """Drop the goal's pending DMs and schedule afresh from its current spec and zone."""
-    session.execute(
-        delete(CheckinRow).where(
-            CheckinRow.goal_id == row.id, CheckinRow.status == CheckinStatus.PENDING.value
-        )
-    )
-    schedule_next(session, row, now, limits)
-
-
-def schedule_next(session: Session, row: GoalRow, now: datetime, limits: GoalLimits) -> None:
-    """Insert the goal's next pending DM: its next check-in, else its wrap-up."""
-    values = next_row_values(to_goal(row), now, limits)
-    if values is not None:
-        insert_pending(session, [values])
+def resync(session: Session, goal: Goal, now: datetime, limits: GoalLimits) -> None:
+    """Drop the goal's pending DMs and schedule afresh from its current spec and zone: its next
+    check-in, else its wrap-up."""
+    session.execute(_DROP_PENDING, {"goal_id": goal.id})
+    pending = next_row_values(goal, now, limits)
+    if pending is not None:
+        insert_pending(session, [pending])
 
 
 def next_row_values(
