@@ -117,12 +117,6 @@ class KeepAliveWebClient(WebClient):
         """Bolt's `respond` for a request, posting to its response_url on these connections."""
         return KeepAliveRespond(response_url=response_url, owner=self)
 
-    def _checkout(self, key: tuple[int, str, str]) -> tuple[http.client.HTTPConnection, bool]:
-        return _checkout(self._idle, self._lock, self.timeout, self.ssl, key)
-
-    def _new(self, key: tuple[int, str, str]) -> http.client.HTTPConnection:
-        return _new(self.timeout, self.ssl, key)
-
 
 def _exchange(  # noqa: PLR0917
     idle: _Idle, lock: threading.Lock, timeout: Any, ssl: Any, url: str, req: Request
