@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import hashlib
-import hmac
 import io
 import multiprocessing
 import os
@@ -89,8 +87,7 @@ def _fake_slack(queue: Any, stop: Any) -> None:
 
 def environ_of(body: bytes, content_type: str) -> dict[str, Any]:
     stamp = str(int(time.time()))
-    base = b"v0:" + stamp.encode() + b":" + body
-    signature = "v0=" + hmac.new(load.SECRET.encode(), base, hashlib.sha256).hexdigest()
+    signature = load.SIGNER.generate_signature(timestamp=stamp, body=body)
     return {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": "/slack/events",
