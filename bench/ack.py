@@ -22,6 +22,7 @@ from slack_bolt import Ack, App
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import Engine
 
 from bot.settings import parse_settings
 from handlers.app import build_app, make_client
@@ -54,6 +55,38 @@ def signed_request(verifier: SignatureVerifier, text: str) -> BoltRequest:
     return BoltRequest(body=body, headers=headers)
 
 
+def bare_app(api_url: str) -> App:
+    """A bare Bolt app that acks the slash command with a static text."""
+    app = App(
+        client=WebClient(token="xoxb-bench", base_url=api_url),
+        signing_secret=SECRET,
+        process_before_response=True,
+        token_verification_enabled=False,
+    )
+
+    @app.command("/coach-or-mentor")
+    def static(ack: Ack) -> None:
+        ack("Thanks, noted.")
+
+    return app
+
+
+def our_app(api_url: str, tmp: str) -> tuple[App, Engine]:
+    """The bot's production app on a SQLite database in `tmp` (its engine, to dispose of)."""
+    settings = parse_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": api_url,
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+        }
+    )
+    engine = db.make_engine(settings.database_url)
+    db.upgrade(engine)
+    deps = Deps(settings=settings, engine=engine, sessions=db.make_sessions(engine))
+    return build_app(deps, client=make_client(settings), process_before_response=True), engine
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3000)
@@ -64,30 +97,8 @@ def main() -> int:
     ]
     verifier = SignatureVerifier(SECRET)
     with FakeSlack() as fake, tempfile.TemporaryDirectory() as tmp:
-        web = WebClient(token="xoxb-bench", base_url=fake.api_url)
-        bare = App(
-            client=web,
-            signing_secret=SECRET,
-            process_before_response=True,
-            token_verification_enabled=False,
-        )
-
-        @bare.command("/coach-or-mentor")
-        def static(ack: Ack) -> None:
-            ack("Thanks, noted.")
-
-        settings = parse_settings(
-            {
-                "SLACK_BOT_TOKEN": "xoxb-bench",
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_API_URL": fake.api_url,
-                "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-            }
-        )
-        engine = db.make_engine(settings.database_url)
-        db.upgrade(engine)
-        deps = Deps(settings=settings, engine=engine, sessions=db.make_sessions(engine))
-        ours = build_app(deps, client=make_client(settings), process_before_response=True)
+        bare = bare_app(fake.api_url)
+        ours, engine = our_app(fake.api_url, tmp)
 
         requests = [signed_request(verifier, s) for s in situations]
         for app in (bare, ours):  # warm up: first request authorizes via auth.test

@@ -46,46 +46,20 @@ def _dispatch_stage(name: str) -> tuple[Callable[[Any], object], list[Any]]:
     import logging
     import tempfile
 
-    from slack_bolt import Ack, App
-    from slack_sdk import WebClient
     from slack_sdk.signature import SignatureVerifier
 
     from bench import ack as ack_bench
-    from bot.settings import parse_settings
-    from handlers.app import build_app, make_client
-    from handlers.deps import Deps
     from handlers.fakeslack import FakeSlack
-    from storage import db
 
     logging.disable(logging.INFO)
     fake = _OPEN.enter_context(FakeSlack())
-    tmp = _OPEN.enter_context(tempfile.TemporaryDirectory())
     if name == "bare":
-        app = App(
-            client=WebClient(token="xoxb-bench", base_url=fake.api_url),
-            signing_secret=ack_bench.SECRET,
-            process_before_response=True,
-            token_verification_enabled=False,
-        )
-
-        @app.command("/coach-or-mentor")
-        def static(ack: Ack) -> None:
-            ack("Thanks, noted.")
-
+        app = ack_bench.bare_app(fake.api_url)
     else:
-        settings = parse_settings(
-            {
-                "SLACK_BOT_TOKEN": "xoxb-bench",
-                "SLACK_SIGNING_SECRET": ack_bench.SECRET,
-                "SLACK_API_URL": fake.api_url,
-                "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-            }
+        app, engine = ack_bench.our_app(
+            fake.api_url, _OPEN.enter_context(tempfile.TemporaryDirectory())
         )
-        engine = db.make_engine(settings.database_url)
         _OPEN.callback(engine.dispose)
-        db.upgrade(engine)
-        deps = Deps(settings=settings, engine=engine, sessions=db.make_sessions(engine))
-        app = build_app(deps, client=make_client(settings), process_before_response=True)
     texts = [
         json.loads(line)["text"]
         for line in ack_bench.DATA.read_text(encoding="utf-8").splitlines()
