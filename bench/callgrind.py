@@ -6,10 +6,15 @@ only inside the measured loop (`deque(map(stage, inputs))`, collected on entry t
 building the classifier, reading the data and a warm-up pass (which fills the per-word memos)
 are not counted. Instruction counts do not depend on the machine's load, unlike timings.
 
-Stages: classify (the whole answer), tokenize (markup stripped, words cut and mended), find
-(phrase index), escalate (the escalate rules on the found hits), concerns (concern detector),
-nets (both nets' scores), score (lexicon scores) and decide (reasons, quotes, the answer): score
-and decide only over the situations that reach them.
+Stages: classify (the whole answer), tokenize (markup stripped, words cut and mended), pairs
+(what each stage needs of each word pair, remembered per pair), find (phrase index), escalate
+(the escalate rules on the found hits), concerns (concern detector), nets (both nets' scores),
+score (lexicon scores) and decide (reasons, quotes, the answer): score and decide only over the
+situations that reach them.
+
+`unseen` counts the classifier on texts it has not answered before: per data set, a fresh
+classifier answers every other set first (not counted), then the set once (counted), as
+bench/classify.py's "unseen texts" pass; instructions per text over all the sets.
 
 Two more stages, not run by default, count a whole in-process dispatch of a signed
 `/coach-or-mentor <situation>` (bench/ack.py's requests, bench/data/situations.jsonl):
@@ -35,8 +40,19 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-STAGES = ("classify", "tokenize", "find", "escalate", "concerns", "nets", "score", "decide")
+STAGES = (
+    "classify",
+    "tokenize",
+    "pairs",
+    "find",
+    "escalate",
+    "concerns",
+    "nets",
+    "score",
+    "decide",
+)
 DISPATCH_STAGES = ("dispatch", "bare")
+UNSEEN = "unseen"
 # Keeps the dispatch stages' fake Slack server and database open while they are measured.
 _OPEN = contextlib.ExitStack()
 
@@ -89,27 +105,32 @@ def _stage(name: str) -> tuple[Callable[[Any], object], list[Any]]:
     for text in texts:
         c.classify(text)
     tokens = [tokenize(strip_slack_markup(t), c._word) for t in texts]
-    found = [c._index.find(t) for t in tokens]
+    # Texts with words: an empty one never reaches the stages after tokenize.
+    worded = [t for t in tokens if t.words]
+    facts = [(t, c._stages(t)) for t in worded]
+    said = {t.text: text for text, t in zip(texts, tokens, strict=True)}
+    found = [c._index.hits(t, fits) for t, (fits, *_) in facts]
 
-    def nets(t: Any) -> object:
-        features = chain(map(c._single_id, t.words), map(c._pair_id, t.pairs))
-        return c._nets.score_ids(features, len(t.words))
+    def nets(f: Any) -> object:
+        t, (_, _, singles, pairs) = f
+        return c._nets.score_ids(chain(singles, pairs), len(t.words))
 
     reach = []
-    for text, t, (esc, concepts, hits) in zip(texts, tokens, found, strict=True):
-        if c.classify(text).practice.value not in ("coaching", "mentoring", "consulting"):
+    for f, (esc, concepts, hits) in zip(facts, found, strict=True):
+        t, (_, steps, singles, pairs) = f
+        if c.classify(said[t.text]).practice.value not in ("coaching", "mentoring", "consulting"):
             continue
-        if escalate.detect(esc, concepts) or c._concerns.detect(t):
+        if escalate.detect(esc, concepts) or c._concerns.detect_steps(t, steps):
             continue
-        ids = (list(map(c._single_id, t.words)), list(map(c._pair_id, t.pairs)))
-        reach.append((t, hits, nets(t).logits, core._score(t, hits), ids))
+        reach.append((t, hits, nets(f).logits, core._score(t, hits), (singles, pairs)))
     stages: dict[str, tuple[Callable[[Any], object], list[Any]]] = {
         "classify": (c.classify, texts),
         "tokenize": (lambda s: tokenize(strip_slack_markup(s), c._word), texts),
-        "find": (c._index.find, tokens),
+        "pairs": (c._stages, worded),
+        "find": (lambda f: c._index.hits(f[0], f[1][0]), facts),
         "escalate": (lambda f: escalate.detect(f[0], f[1]), found),
-        "concerns": (c._concerns.detect, tokens),
-        "nets": (nets, tokens),
+        "concerns": (lambda f: c._concerns.detect_steps(f[0], f[1][1]), facts),
+        "nets": (nets, facts),
         "score": (lambda r: core._score(r[0], r[1]), reach),
         # The logits are copied: _decide adds the lexicon's scores to them in place.
         "decide": (lambda r: c._decide(r[3], list(r[2]), r[0], r[4]), reach),
@@ -127,8 +148,29 @@ def _always(function: Callable[[Any], object]) -> Callable[[Any], bool]:
     return run
 
 
+def _unseen() -> int:
+    """Per data set, a fresh classifier answers every other set (not counted), then the set
+    itself once inside deque() (counted): texts it has never seen, as bench/classify.py's
+    "unseen texts" pass. Return the number of texts counted."""
+    from bot.guidance import Classifier
+
+    sets = [
+        [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+        for path in sorted((ROOT / "bench" / "data").glob("situations*.jsonl"))
+    ]
+    for k, texts in enumerate(sets):
+        c = Classifier()
+        for other in chain.from_iterable(sets[:k] + sets[k + 1 :]):  # not counted: a plain loop
+            c.classify(other)
+        deque(map(c.classify, texts), maxlen=0)
+    return sum(map(len, sets))
+
+
 def child(name: str) -> None:
     """Warm the stage up, then run it once over its inputs inside deque() (the counted part)."""
+    if name == UNSEEN:
+        print(f"calls {_unseen()}", file=sys.stderr)
+        return
     with _OPEN:
         function, inputs = _dispatch_stage(name) if name in DISPATCH_STAGES else _stage(name)
         for one in inputs:  # not counted: a plain loop

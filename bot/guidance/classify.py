@@ -11,9 +11,10 @@ the net weighed most when the lexicon found none for the answer.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from itertools import chain, pairwise, repeat
 from operator import attrgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from bot.guidance import escalate, nets, practice_net, risk, wording
 from bot.guidance.concerns import ConcernDetector
@@ -67,7 +68,7 @@ _GUIDANCE = (Practice.COACHING, Practice.MENTORING, Practice.CONSULTING)
 _GUIDANCE_PLACES = tuple(INDEX[p] for p in _GUIDANCE)
 # Distinct raw words whose normalised, mended form is remembered.
 WORD_CACHE = 16384
-# Distinct word pairs whose nets' feature is remembered.
+# Distinct word pairs whose facts (_PairFacts) are remembered.
 PAIR_CACHE = 32768
 
 
@@ -75,6 +76,12 @@ PAIR_CACHE = 32768
 # the text with its word span. Evidence objects (with quotes) are built only for what is shown.
 _Signal = tuple[Practice, Dimension, float, str]
 _Found = Hit[_Signal]
+
+
+# What the stages need to know of a word and the next: the phrases that fit from the word
+# (PhraseIndex.survivors), the concern walk's first steps (ConcernDetector.steps), and the nets'
+# numbers of the word's stem and of the stem pair.
+_PairFacts = tuple[tuple[Any, ...], tuple[Any, ...], int, int]
 
 
 class _Scored(NamedTuple):
@@ -131,13 +138,25 @@ class Classifier:
         self._word = words.__getitem__
         stems: Memo[str, str] = Memo(risk.stem, WORD_CACHE)
         self._stem = stems.__getitem__
-        # The nets' features of each word and word pair, numbered (0: none), remembered.
-        singles: Memo[str, int] = Memo(lambda w: self._nets.single_id(risk.stem(w)), WORD_CACHE)
-        self._single_id = singles.__getitem__
-        pairs: Memo[tuple[str, str], int] = Memo(
-            lambda p: self._nets.pair_id(risk.stem(p[0]), risk.stem(p[1])), PAIR_CACHE
+        # What each stage needs to know of a word and the next, remembered together: one lookup
+        # per word pair of a text seen before, one call to work out a new pair.
+        pairs: Memo[tuple[str, str], _PairFacts] = Memo(self._facts, PAIR_CACHE)
+        self._pair_facts = pairs.__getitem__
+
+    def _facts(self, pair: tuple[str, str]) -> _PairFacts:
+        """What the phrase index, the concern walk and the nets need to know of a word and the
+        next one ("" after the last word)."""
+        stem = risk.stem(pair[0])
+        return (
+            self._index.survivors(pair),
+            self._concerns.steps(pair),
+            self._nets.single_number(stem, 0),
+            self._nets.pair_number((stem, risk.stem(pair[1])), 0),
         )
-        self._pair_id = pairs.__getitem__
+
+    def _stages(self, tokens: Tokens) -> tuple[Any, ...]:
+        """The facts of each of the text's word pairs, a sequence per stage (see _PairFacts)."""
+        return tuple(zip(*map(self._pair_facts, tokens.pairs), strict=True))
 
     def classify(self, text: str) -> Guidance:
         """Name the practice that fits a described situation, with reasons."""
@@ -145,17 +164,19 @@ class Classifier:
         tokens = tokenize(clean, self._word)
         if not tokens.words:
             return _unclear(UnclearKind.EMPTY if not clean.strip() else UnclearKind.NO_SITUATION)
-        escalate_hits, concept_hits, practice_hits = self._index.find(tokens)
-        finding = escalate.detect(escalate_hits, concept_hits) or self._concerns.detect(tokens)
+        fits, steps, singles, pair_ids = self._stages(tokens)
+        escalate_hits, concept_hits, practice_hits = self._index.hits(tokens, fits)
+        finding = escalate.detect(escalate_hits, concept_hits) or self._concerns.detect_steps(
+            tokens, steps
+        )
         if finding is not None:
             # A rule's escalation never depends on the nets: they are not scored.
             return _escalate(finding, tokens)
-        # The nets read the words as tokenised (and typo-mended) here, stemmed: each word and
-        # word pair is looked up once in a memo of their features' numbers.
+        # The nets read the words as tokenised (and typo-mended) here, stemmed: each word's and
+        # word pair's features' numbers. The last pair (last word, "") is no feature: its number
+        # is 0. Both are kept: a two-practice answer orders its practices by them.
         words = tokens.words
-        # The last pair (last word, "") is no feature: its number is 0. Both lists are kept: a
-        # two-practice answer orders its practices by them.
-        features = (list(map(self._single_id, words)), list(map(self._pair_id, tokens.pairs)))
+        features = (singles, pair_ids)
         danger, logits = self._nets.score_ids(chain(*features), len(words))
         # Text the practice net reads as no situation at all (chit-chat, a question about the
         # bot) lies outside what the escalate net learned from: it needs stronger evidence.
@@ -175,8 +196,11 @@ class Classifier:
         tokens = tokenize(strip_slack_markup(text), self._word)
         if not tokens.words:
             return None
-        escalate_hits, concept_hits, _ = self._index.find(tokens)
-        finding = escalate.detect(escalate_hits, concept_hits) or self._concerns.detect(tokens)
+        fits, steps, _, _ = self._stages(tokens)
+        escalate_hits, concept_hits, _ = self._index.hits(tokens, fits)
+        finding = escalate.detect(escalate_hits, concept_hits) or self._concerns.detect_steps(
+            tokens, steps
+        )
         return None if finding is None else finding.topic
 
     def _decide(
@@ -184,7 +208,7 @@ class Classifier:
         scored: list[_Scored],
         logits: list[float],
         tokens: Tokens,
-        features: tuple[list[int], list[int]],
+        features: tuple[Sequence[int], Sequence[int]],
     ) -> Guidance:
         """Add the lexicon's scores to the net's log-odds; name one or two practices, or ask.
 

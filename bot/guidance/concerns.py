@@ -453,6 +453,14 @@ class _Node:
         return node
 
 
+def _first_steps(node: _Node) -> tuple[_Step, ...]:
+    """The steps from a head node that do not depend on the next word (ConcernDetector.steps)."""
+    ends = tuple((concept, None, 1) for concept in node.ends)
+    if node.gap is None:
+        return ends
+    return (*ends, *(("", node.gap, offset) for offset in _GAP_OFFSETS))
+
+
 def _walk(
     node: _Node, words: Sequence[str], i: int, start: int, found: dict[str, list[Span]]
 ) -> None:
@@ -504,7 +512,7 @@ class ConcernDetector:
             bucket = self._root_prefixes.get(prefix[:_KEY], ())
             self._root_prefixes[prefix[:_KEY]] = (*bucket, (prefix, node))
         self._heads = Memo(self._heads_of, _CACHE_LIMIT)
-        self._steps = Memo(self._steps_of, _CACHE_LIMIT)
+        self._steps = Memo(self.steps, _CACHE_LIMIT)
 
     def _add(self, concept: str, term: str) -> None:
         """Add one term's path to the trie and mark its concept at every end."""
@@ -515,38 +523,49 @@ class ConcernDetector:
             if concept not in node.ends:
                 node.ends = (*node.ends, concept)
 
-    def _heads_of(self, word: str) -> tuple[_Node, ...]:
-        """Return the trie nodes a term starting with this word reaches."""
+    def _heads_of(self, word: str) -> tuple[tuple[_Node, tuple[_Step, ...]], ...]:
+        """Return the trie nodes a term starting with this word reaches, each with the steps
+        from it that do not depend on the next word: the concepts that end there, then where a
+        gap after it resumes."""
         root = self._root
         heads = [root.exact[word]] if word in root.exact else []
         heads.extend(
             node for p, node in self._root_prefixes.get(word[:_KEY], ()) if word.startswith(p)
         )
-        return tuple(heads)
+        return tuple((node, _first_steps(node)) for node in heads)
 
-    def _steps_of(self, pair: tuple[str, str]) -> tuple[_Step, ...]:
-        """Return what walking from each head node of a word does, given the next word."""
+    def steps(self, pair: tuple[str, str]) -> tuple[_Step, ...]:
+        """Return what walking from each head node of a word does, given the next word (not
+        remembered: `occurrences` remembers it per pair)."""
         word, following = pair
+        heads = self._heads[word]
+        if not heads:
+            return ()
         steps: list[_Step] = []
-        for node in self._heads[word]:
+        for node, first_steps in heads:
             # As _walk(node, words, i + 1, ...) goes: ends, the gap, then the next word.
-            steps.extend((concept, None, 1) for concept in node.ends)
-            if node.gap is not None:
-                steps.extend(("", node.gap, offset) for offset in _GAP_OFFSETS)
+            steps += first_steps
             if following == _NO_WORD:
                 continue
             child = node.exact.get(following)
             if child is not None:
                 steps.append(("", child, 2))
-            steps.extend(("", c, 2) for p, c in node.prefixes if following.startswith(p))
+            if node.prefixes:
+                steps.extend(("", c, 2) for p, c in node.prefixes if following.startswith(p))
         return tuple(steps)
 
     def occurrences(self, tokens: Tokens) -> dict[str, list[Span]]:
         """Return every concept's spans (word positions), in text order."""
+        # Per-pair lookups in C.
+        return self._occurrences(tokens, list(map(self._steps.__getitem__, tokens.pairs)))
+
+    def _occurrences(
+        self, tokens: Tokens, steps: Sequence[tuple[_Step, ...]]
+    ) -> dict[str, list[Span]]:
+        """`occurrences`, given the `steps` of each of the text's word pairs (`tokens.pairs`)."""
         words = tokens.words
         found: dict[str, list[Span]] = {}
-        # Per-pair lookups in C; only the positions where a term goes on reach the Python loop.
-        steps = list(map(self._steps.__getitem__, tokens.pairs))
+        # Only the positions where a term goes on reach the Python loop.
         for i, first in compress(enumerate(steps), steps):
             for concept, node, offset in first:
                 if node is None:
@@ -571,7 +590,14 @@ class ConcernDetector:
 
     def detect(self, tokens: Tokens) -> EscalateFinding | None:
         """Return the first concern a rule finds, or None."""
-        found = self.occurrences(tokens)
+        return self.detect_steps(tokens, list(map(self._steps.__getitem__, tokens.pairs)))
+
+    def detect_steps(
+        self, tokens: Tokens, steps: Sequence[tuple[_Step, ...]]
+    ) -> EscalateFinding | None:
+        """`detect`, given the `steps` of each of the text's word pairs (`tokens.pairs`): a
+        caller that remembers more per pair looks them up together."""
+        found = self._occurrences(tokens, steps)
         if not found:
             return None
         hit = self._first(found)

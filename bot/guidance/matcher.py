@@ -190,6 +190,10 @@ _DEEPEST = 3
 _LAST_AFTER_GAP = -1  # a survivor's size when only "... last" remains to be matched
 # Returned for a window that is too short to settle; never iterated.
 _DEEPER: tuple[_Survivor, ...] = ((None, (), 0, 0, 0),)
+# The phrases a word starts: by each word they may go on with (the phrases any next word may fit
+# included), and those any next word may fit.
+_Heads = tuple[dict[str, tuple["Entry", ...]], tuple["Entry", ...]]
+_NO_HEADS: _Heads = ({}, ())
 
 
 class PhraseIndex:
@@ -206,7 +210,7 @@ class PhraseIndex:
         for lexicon, phrases in enumerate(lexicons):
             self._compile_lexicon(lexicon, phrases)
         self._heads = Memo(self._heads_of, _HEAD_CACHE)
-        self._survivors = Memo(self._survivors_of, _WINDOW_CACHE)
+        self._survivors = Memo(self.survivors, _WINDOW_CACHE)
 
     def _compile_lexicon(self, lexicon: int, phrases: Iterable[tuple[str, Any]]) -> None:
         """Compile one lexicon's phrases, in order."""
@@ -239,12 +243,17 @@ class PhraseIndex:
 
     def find(self, tokens: Tokens) -> list[list[Hit[Any]]]:
         """Return every phrase occurrence per lexicon, in text order (then in lexicon order)."""
+        # The phrases that fit each word and the next, looked up in C (a word that starts no
+        # phrase has none).
+        return self.hits(tokens, list(map(self._survivors.__getitem__, tokens.pairs)))
+
+    def hits(self, tokens: Tokens, fits: Sequence[tuple[_Survivor, ...]]) -> list[list[Hit[Any]]]:
+        """`find`, given what `survivors` says of each of the text's word pairs (`tokens.pairs`):
+        a caller that remembers more per pair looks them up together."""
         words = tokens.words
         hits: list[list[Hit[Any]]] = [[] for _ in range(self._lexicons)]
         survivors = self._survivors
-        # The phrases that fit each word and the next, looked up in C (a word that starts no
-        # phrase has none); only the positions where some fit reach the Python loop.
-        fits = list(map(survivors.__getitem__, tokens.pairs))
+        # Only the positions where some phrases fit reach the Python loop.
         for i, fitting in compress(enumerate(fits), fits):
             found = survivors[_window(words, i, _DEEPEST)] if fitting is _DEEPER else fitting
             for payload, elements, size, k, lexicon in found:
@@ -258,19 +267,39 @@ class PhraseIndex:
                     hits[lexicon].append((payload, i, end))
         return hits
 
-    def _heads_of(self, word: str) -> tuple[Entry, ...]:
-        """Return the phrases that start with this word, in the order they are tried."""
+    def _heads_of(self, word: str) -> _Heads:
+        """Return the phrases that start with this word, in the order they are tried: by the
+        next word they may go on with, and those that any next word may fit."""
         tried = (
             *self._exact.get(word, ()),
             *self._prefix.get(word[:_PREFIX_KEY], ()),
             *self._prefix.get(word[:_SHORT_KEY], ()),
         )
-        return tuple(e for e in tried if _element_fits(e.elements[0], word))
+        heads = [e for e in tried if _element_fits(e.elements[0], word)]
+        if not heads:
+            return _NO_HEADS
+        # A phrase goes on with a word or a choice of words only when the next word is one of
+        # them; any other phrase (one word long, or going on with a prefix, `_` or `...`) is
+        # tried whatever comes next.
+        nexts = [_next_words(e.elements) for e in heads]
+        by_next: dict[str, list[Entry]] = {
+            following: [] for after in nexts if after is not None for following in after
+        }
+        for entry, after in zip(heads, nexts, strict=True):
+            for following in by_next if after is None else after:
+                by_next[following].append(entry)
+        anyway = tuple(e for e, after in zip(heads, nexts, strict=True) if after is None)
+        return {following: tuple(entries) for following, entries in by_next.items()}, anyway
 
-    def _survivors_of(self, window: tuple[str, ...]) -> tuple[_Survivor, ...]:
-        """Return the phrases that fit these first words, or _DEEPER to look one word further."""
+    def survivors(self, window: tuple[str, ...]) -> tuple[_Survivor, ...]:
+        """Return the phrases that fit these first words (two or three), or _DEEPER to look one
+        word further (not remembered: `find` remembers them per window)."""
+        by_next, anyway = self._heads[window[0]]
+        entries = by_next.get(window[1], anyway)
+        if not entries:
+            return ()
         kept: list[_Survivor] = []
-        for entry in self._heads[window[0]]:
+        for entry in entries:
             elements = entry.elements
             k = _fitting(elements, window)
             if k < 0:
@@ -289,6 +318,17 @@ class PhraseIndex:
             else:
                 return _DEEPER
         return tuple(kept)
+
+
+def _next_words(elements: tuple[Element, ...]) -> frozenset[str] | None:
+    """The words a phrase can go on with after its first, or None when it may go on with any
+    (or is one word long)."""
+    if len(elements) < 2:
+        return None
+    second = elements[1]
+    if isinstance(second, Choice):
+        return None if second.prefixes else second.words
+    return None if second in (ANY, GAP) or second.endswith("*") else frozenset((second,))
 
 
 def _window(words: tuple[str, ...], i: int, depth: int) -> tuple[str, ...]:
@@ -386,6 +426,9 @@ class TypoMender:
         for key in sorted(self._keys):
             for variant in _deletions(key):
                 self._deletes.setdefault(variant, key)
+        # What a variant of a word (one letter deleted) mends to: a key word itself, else the
+        # key word it is a deletion of (a key word wins where a variant is both).
+        self._variants = {**self._deletes, **{key: key for key in self._keys}}
         self.mend = functools.lru_cache(maxsize=4096)(self._mend)
 
     def _mend(self, word: str) -> str:
@@ -395,13 +438,8 @@ class TypoMender:
         found = self._deletes.get(word)
         if found is not None:
             return found
-        for variant in _deletions(word):
-            if variant in self._keys:
-                return variant
-            found = self._deletes.get(variant)
-            if found is not None:
-                return found
-        return word
+        # The first variant, in deletion order, that is a key word or a deletion of one.
+        return next(filter(None, map(self._variants.get, _deletions(word))), word)
 
 
 def _deletions(word: str) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
 from operator import add, mul
 from typing import NamedTuple
@@ -50,6 +50,9 @@ class Nets:
         self._rows: list[tuple[float, ...]] = [()]
         self._single_ids = {f: self._number(row) for f, row in single.items()}
         self._pair_ids = {f: self._number(row) for f, row in pairs.items()}
+        # Their lookups with 0 for none, as C calls (a caller that numbers many pairs).
+        self.single_number: Callable[[str, int], int] = self._single_ids.get
+        self.pair_number: Callable[[tuple[str, str], int], int] = self._pair_ids.get
         # Per ordered pair of labels (a, b): each feature's practice weight for a minus its
         # weight for b, by feature number, worked out on first use.
         self._differences: dict[tuple[int, int], list[float]] = {}

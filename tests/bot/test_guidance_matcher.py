@@ -6,14 +6,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.guidance.escalate import CONCEPT_PHRASES, ESCALATE_PHRASES
-from bot.guidance.lexicon import PRACTICE_PHRASES
+from bot.guidance.escalate import CONCEPT_PHRASES, ESCALATE_KEY_WORDS, ESCALATE_PHRASES
+from bot.guidance.lexicon import PRACTICE_KEY_WORDS, PRACTICE_PHRASES
 from bot.guidance.matcher import (
     _PREFIX_KEY,
     _SHORT_KEY,
     MAX_CHARS,
     Memo,
     PhraseIndex,
+    TypoMender,
+    _deletions,
     _match,
     norm_word,
     tokenize,
@@ -182,3 +184,40 @@ def test_memo_stays_bounded() -> None:
     assert [memo[k] for k in (1, 2, 1, 3, 4, 5)] == [2, 4, 2, 6, 8, 10]
     assert calls == [1, 2, 3, 4, 5]
     assert len(memo) <= 3
+
+
+_KEY_WORDS = sorted({*ESCALATE_KEY_WORDS, *PRACTICE_KEY_WORDS})
+_MENDER = TypoMender(_KEY_WORDS, _TOGETHER.vocabulary())
+
+
+def _reference_mend(word: str) -> str:
+    """Mend one word as the mender was first written: the word's own deletions, then each of
+    its variants in order, a key word before a key word's deletion."""
+    keys = frozenset(k for k in _KEY_WORDS if len(k) >= 8)
+    deletes: dict[str, str] = {}
+    for key in sorted(keys):
+        for variant in _deletions(key):
+            deletes.setdefault(variant, key)
+    if len(word) < 7 or word in _TOGETHER.vocabulary() or word in keys:
+        return word
+    if word in deletes:
+        return deletes[word]
+    for variant in _deletions(word):
+        if variant in keys:
+            return variant
+        if variant in deletes:
+            return deletes[variant]
+    return word
+
+
+@given(
+    st.sampled_from(_KEY_WORDS),
+    st.integers(min_value=0, max_value=20),
+    st.sampled_from(["", "a", "e", "s", "x", "ing"]),
+    st.booleans(),
+)
+def test_mend_matches_reference(key: str, at: int, letters: str, drop: bool) -> None:
+    """Key words with a letter dropped, added or replaced mend as the reference mends them."""
+    at = min(at, len(key))
+    word = key[:at] + letters + key[at + (1 if drop else 0) :]
+    assert _MENDER.mend(word) == _reference_mend(word)
