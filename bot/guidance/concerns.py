@@ -511,6 +511,11 @@ class ConcernDetector:
                 raise ValueError(f"a term must not start with a prefix under {_KEY} letters")
             bucket = self._root_prefixes.get(prefix[:_KEY], ())
             self._root_prefixes[prefix[:_KEY]] = (*bucket, (prefix, node))
+        # The steps from each head node that do not depend on the next word, made once.
+        self._fixed = {
+            node: _first_steps(node)
+            for node in (*self._root.exact.values(), *(n for _, n in self._root.prefixes))
+        }
         self._heads = Memo(self._heads_of, _CACHE_LIMIT)
         self._steps = Memo(self.steps, _CACHE_LIMIT)
 
@@ -532,7 +537,7 @@ class ConcernDetector:
         heads.extend(
             node for p, node in self._root_prefixes.get(word[:_KEY], ()) if word.startswith(p)
         )
-        return tuple((node, _first_steps(node)) for node in heads)
+        return tuple((node, self._fixed[node]) for node in heads)
 
     def steps(self, pair: tuple[str, str]) -> tuple[_Step, ...]:
         """Return what walking from each head node of a word does, given the next word (not
