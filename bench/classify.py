@@ -13,6 +13,7 @@ import argparse
 import json
 import resource
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -134,6 +135,26 @@ def unseen_pass(name: str, texts: list[str], others: list[str]) -> None:
     )
 
 
+def serving_rss(paths: list[Path]) -> float:
+    """Max RSS in MB of a fresh process that imports the classifier, builds one and answers
+    every text of the sets once, as the bot's process holds it (the interpreter included)."""
+    script = (
+        "import json, resource, sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from bot.guidance import Classifier\n"
+        "c = Classifier()\n"
+        "for path in sys.argv[1:]:\n"
+        "    for line in open(path, encoding='utf-8'):\n"
+        "        if line.strip():\n"
+        "            c.classify(json.loads(line)['text'])\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, *map(str, paths)], capture_output=True, text=True, check=True
+    )
+    return int(run.stdout.strip()) / 1024
+
+
 def main() -> None:
     """Evaluate each file, then time it; memory is traced around accuracy runs only."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -180,6 +201,10 @@ def main() -> None:
     print(
         f"memory: peak traced {peak / 1_048_576:.1f} MB (classifier + evaluation); "
         f"process max RSS {rss:.1f} MB (includes the interpreter)"
+    )
+    print(
+        f"memory serving: max RSS {serving_rss([p for p in args.files if p.exists()]):.1f} MB "
+        "(a fresh process: interpreter, one classifier, every text answered once)"
     )
 
 
