@@ -50,7 +50,9 @@ class Nets:
         self._rows: list[tuple[float, ...]] = [()]
         self._single_ids = {f: self._number(row) for f, row in single.items()}
         self._pair_ids = {f: self._number(row) for f, row in pairs.items()}
-        # Their lookups with 0 for none, as C calls (a caller that numbers many pairs).
+        # The number of a single stem's feature, and of a stem pair's: `single_number(stem, 0)`
+        # and `pair_number((first, second), 0)` give 0 where the nets do not weigh it. They are
+        # the tables' own lookups, C calls, for a caller that numbers many features.
         self.single_number: Callable[[str, int], int] = self._single_ids.get
         self.pair_number: Callable[[tuple[str, str], int], int] = self._pair_ids.get
         # Per ordered pair of labels (a, b): each feature's practice weight for a minus its
@@ -61,14 +63,6 @@ class Nets:
         """Give a feature's row the next number."""
         self._rows.append(row)
         return len(self._rows) - 1
-
-    def single_id(self, stem: str) -> int:
-        """The number of a single stem's feature, or 0 when the nets do not weigh it."""
-        return self._single_ids.get(stem, 0)
-
-    def pair_id(self, first: str, second: str) -> int:
-        """The number of a stem pair's feature, or 0 when the nets do not weigh it."""
-        return self._pair_ids.get((first, second), 0)
 
     def score_ids(self, features: Iterable[int], words: int) -> Scores:
         """Both nets' scores of a text given as numbered features and its number of words: equal

@@ -37,8 +37,8 @@ def _joint_score(text: str) -> nets.Scores:
     joint = nets.default()
     words = tuple(risk.stems(text))
     numbered = [
-        *(joint.single_id(w) for w in words),
-        *(joint.pair_id(a, b) for a, b in itertools.pairwise(words)),
+        *(joint.single_number(w, 0) for w in words),
+        *(joint.pair_number(pair, 0) for pair in itertools.pairwise(words)),
     ]
     return joint.score_ids(numbered, len(words))
 
