@@ -7,7 +7,15 @@ from collections.abc import Collection
 
 from slack_bolt import App
 
-from bot.guidance import Comparison, Guidance, Practice, classify, compare, topic_words
+from bot.guidance import (
+    Comparison,
+    EscalateTopic,
+    Guidance,
+    Practice,
+    classify,
+    compare,
+    topic_words,
+)
 from bot.resources import GuidanceResources
 from bot.text import escape_mrkdwn
 from handlers import ids, live
@@ -124,18 +132,28 @@ def answer_blocks(
 
 
 def _escalate_blocks(g: Guidance, resources: GuidanceResources) -> list[Block]:
-    topic = g.escalate_topic.value if g.escalate_topic else None
-    about = topic_words(g.escalate_topic) if g.escalate_topic else "something serious"
+    # The topic is a StrEnum: it is its own value, as for_topic wants it.
+    topic = g.escalate_topic
+    return list(_escalate_blocks_for(topic, resources.for_topic(topic)))
+
+
+@functools.lru_cache(maxsize=64)
+def _escalate_blocks_for(
+    topic: EscalateTopic | None, contacts: tuple[str, ...]
+) -> tuple[Block, ...]:
+    """An escalated answer's blocks: they depend only on the topic and the contacts shown, so
+    each combination is built once and shared (as _closing_blocks, nothing changes them)."""
+    about = topic_words(topic) if topic else "something serious"
     opening = (
         f"Thank you for telling me. This sounds like {about}, which is not something coaching,"
         " mentoring or consulting should handle. You deserve real help from people who can act"
         " on it:"
     )
-    return [
+    return (
         section(opening),
-        section("\n".join(f"• {line}" for line in resources.for_topic(topic))),
+        section("\n".join(f"• {line}" for line in contacts)),
         context("Only you can see this. I have not stored or logged it."),
-    ]
+    )
 
 
 def answer_text(g: Guidance) -> str:

@@ -115,7 +115,7 @@ class KeepAliveWebClient(WebClient):
 
     def respond_for(self, response_url: str | None) -> Respond:
         """Bolt's `respond` for a request, posting to its response_url on these connections."""
-        return KeepAliveRespond(response_url=response_url, owner=self)
+        return KeepAliveRespond(response_url, self)
 
 
 def _exchange(  # noqa: PLR0917
@@ -225,7 +225,9 @@ class KeepAliveWebhookClient(WebhookClient):
 class KeepAliveRespond(Respond):
     """Bolt's Respond, posting through a KeepAliveWebhookClient (same messages, same answers)."""
 
-    def __init__(self, *, response_url: str | None, owner: KeepAliveWebClient) -> None:
+    # Positional: a class called with keywords packs them into a dict for __init__, and one is
+    # built for every request (InjectDeps).
+    def __init__(self, response_url: str | None, owner: KeepAliveWebClient, /) -> None:
         super().__init__(response_url=response_url, proxy=owner.proxy, ssl=owner.ssl)
         self._owner = owner
 

@@ -116,3 +116,26 @@ def test_bolt_answers_with_the_ack_without_polling(
     assert "noted" in response.body
     assert not naps
     release.set()
+
+
+def test_settling_twice_is_harmless() -> None:
+    ack = KeptAck()
+    ack.settle()
+    ack.settle()
+    assert ack.wait(0)
+    assert ack.wait(0)  # settled it stays
+
+
+def test_a_settle_that_loses_the_race_to_another_thread_is_harmless() -> None:
+    """Between `locked()` and `release()` another thread may release the lock first."""
+
+    class RacedLock:
+        def locked(self) -> bool:
+            return True
+
+        def release(self) -> None:
+            raise RuntimeError("release unlocked lock")
+
+    ack = KeptAck()
+    ack._unsettled = RacedLock()  # type: ignore[assignment]
+    ack.settle()

@@ -122,6 +122,20 @@ def test_consulting_shows_the_configured_contact() -> None:
     assert "Ops Excellence" in _text(blocks)
 
 
+def test_escalated_answer_shows_the_current_contacts_each_time() -> None:
+    """The escalated blocks are shared per topic and contacts: a changed contact is shown,
+    and changing one answer's list does not change the next answer."""
+    g = classify(HARASSMENT)
+    assert g.practice is Practice.ESCALATE
+    first = answer_blocks(g, parse_resources({}), ALL_ACTIONS)
+    first.append({"type": "divider"})
+    again = answer_blocks(g, parse_resources({}), ALL_ACTIONS)
+    assert again == first[:-1]
+    edited = parse_resources({"ESCALATION_PEOPLE_TEAM": "Ask *HR North* in #people"})
+    assert "HR North" in _text(answer_blocks(g, edited, ALL_ACTIONS))
+    assert "HR North" not in _text(again)
+
+
 def test_reasons_are_escaped() -> None:
     g = Guidance(
         practice=Practice.COACHING,
