@@ -147,7 +147,13 @@ def serving_rss(paths: list[Path]) -> float:
         "    for line in open(path, encoding='utf-8'):\n"
         "        if line.strip():\n"
         "            c.classify(json.loads(line)['text'])\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        # The peak of this process's own memory (VmHWM): ru_maxrss would carry over the
+        # benchmark's peak, which a child inherits at fork and keeps across exec on Linux.
+        "try:\n"
+        "    status = open('/proc/self/status', encoding='ascii').read().split('VmHWM:')[1]\n"
+        "    print(int(status.split()[0]))\n"
+        "except OSError:\n"
+        "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
     run = subprocess.run(
         [sys.executable, "-c", script, *map(str, paths)], capture_output=True, text=True, check=True
