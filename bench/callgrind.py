@@ -155,7 +155,11 @@ def _unseen() -> int:
     from bot.guidance import Classifier
 
     sets = [
-        [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+        [
+            json.loads(line)["text"]
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
         for path in sorted((ROOT / "bench" / "data").glob("situations*.jsonl"))
     ]
     for k, texts in enumerate(sets):
