@@ -463,11 +463,11 @@ def get_goal(session: Session, goal_id: int) -> Goal | None:
 # no ORM object are written on the tables' columns: a statement on the mapped classes' attributes
 # is ORM-enabled and run through the ORM's execution and loading layer even when it returns plain
 # values.
-_GOAL_TABLE = cast(Table, GoalRow.__table__)
-_CHECKIN_TABLE = cast(Table, CheckinRow.__table__)
-_GOALS = _GOAL_TABLE.c
+GOAL_TABLE = cast(Table, GoalRow.__table__)
+CHECKIN_TABLE = cast(Table, CheckinRow.__table__)
+_GOALS = GOAL_TABLE.c
 # create_goal's INSERT (the ORM's unit of work for one new object cost more than the statement)
-_INSERT_GOAL = _GOAL_TABLE.insert().returning(_GOALS.id)
+_INSERT_GOAL = GOAL_TABLE.insert().returning(_GOALS.id)
 _GOALS_OF = (
     select(*(_GOALS[name] for name in GoalValues._fields))
     .where(
@@ -606,12 +606,12 @@ _GOAL_FOR_UPDATE = (
     .with_for_update()
 )
 _ZONE_CHECKED = (
-    _GOAL_TABLE.update()
+    GOAL_TABLE.update()
     .where(_GOALS.id == bindparam("goal_id"))
     .values(tz_checked_at=bindparam("now"))
 )
 _ZONE_CONFIRMED = (
-    _GOAL_TABLE.update()
+    GOAL_TABLE.update()
     .where(_GOALS.id == bindparam("goal_id"))
     .values(
         tz_name=bindparam("tz_name"),
@@ -623,9 +623,9 @@ _ZONE_CONFIRMED = (
 # resync's DELETE, built once (no ORM-enabled statement: none of resync's callers holds check-in
 # objects in its session).
 _DROP_PENDING = (
-    _CHECKIN_TABLE.delete()
-    .where(_CHECKIN_TABLE.c.goal_id == bindparam("goal_id"))
-    .where(_CHECKIN_TABLE.c.status == CheckinStatus.PENDING.value)
+    CHECKIN_TABLE.delete()
+    .where(CHECKIN_TABLE.c.goal_id == bindparam("goal_id"))
+    .where(CHECKIN_TABLE.c.status == CheckinStatus.PENDING.value)
 )
 
 
@@ -635,7 +635,7 @@ def remember_dm_channel(session: Session, goal_id: int, channel: str) -> None:
 
 
 _REMEMBER_DM_CHANNEL = (
-    _GOAL_TABLE.update()
+    GOAL_TABLE.update()
     .where(
         _GOALS.id == bindparam("goal_id"),
         or_(_GOALS.dm_channel.is_(None), _GOALS.dm_channel == ""),
@@ -936,14 +936,14 @@ def _answered_status() -> Any:
 _CHECKIN_FIELDS = tuple(field.name for field in dataclasses.fields(Checkin))
 _ANSWER_TARGET = (
     select(
-        *(_CHECKIN_TABLE.c[name] for name in _CHECKIN_FIELDS),
+        *(CHECKIN_TABLE.c[name] for name in _CHECKIN_FIELDS),
         *(_GOALS[name].label(f"g_{name}") for name in GoalValues._fields),
     )
-    .join_from(_CHECKIN_TABLE, _GOAL_TABLE, _GOALS.id == _CHECKIN_TABLE.c.goal_id)
-    .where(_CHECKIN_TABLE.c.id == bindparam("checkin_id"))
+    .join_from(CHECKIN_TABLE, GOAL_TABLE, _GOALS.id == CHECKIN_TABLE.c.goal_id)
+    .where(CHECKIN_TABLE.c.id == bindparam("checkin_id"))
 )
 _ATTENDED = (
-    _GOAL_TABLE.update()
+    GOAL_TABLE.update()
     .where(_GOALS.id == bindparam("goal_id"))
     .values(needs_attention=False, updated_at=bindparam("now"))
 )
@@ -951,14 +951,14 @@ _ATTENDED = (
 # populate_existing) ran SQLAlchemy's bulk-update machinery and cost ~2.7 ms of CPU of a 3.4 ms
 # record_answer (in-process, PostgreSQL); to_checkin reads a Core row by the same names.
 _RECORD_ANSWER = (
-    update(_CHECKIN_TABLE)
-    .where(_CHECKIN_TABLE.c.id == bindparam("checkin_id"), _CHECKIN_TABLE.c.answered_at.is_(None))
+    update(CHECKIN_TABLE)
+    .where(CHECKIN_TABLE.c.id == bindparam("checkin_id"), CHECKIN_TABLE.c.answered_at.is_(None))
     .values(
         answer=bindparam("new_answer"),
         answered_at=bindparam("new_answered_at"),
         status=_answered_status(),
     )
-    .returning(*_CHECKIN_TABLE.c)
+    .returning(*CHECKIN_TABLE.c)
 )
 
 
@@ -1066,11 +1066,11 @@ def next_due(session: Session, goal_id: int) -> datetime | None:
     return due
 
 
-_NEXT_DUE = select(func.min(_CHECKIN_TABLE.c.due_at)).where(
-    _CHECKIN_TABLE.c.goal_id == bindparam("goal_id"),
+_NEXT_DUE = select(func.min(CHECKIN_TABLE.c.due_at)).where(
+    CHECKIN_TABLE.c.goal_id == bindparam("goal_id"),
     or_(
-        status_is(_CHECKIN_TABLE.c.status, CheckinStatus.PENDING),
-        status_is(_CHECKIN_TABLE.c.status, CheckinStatus.CLAIMED),
+        status_is(CHECKIN_TABLE.c.status, CheckinStatus.PENDING),
+        status_is(CHECKIN_TABLE.c.status, CheckinStatus.CLAIMED),
     ),
 )
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import String, Table, and_, bindparam, func, or_, select
+from sqlalchemy import String, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.goals import GoalStatus, PauseReason
 from bot.mentoring.lifecycle import PairStatus, ProposalStatus, RequestStatus
 from storage import goals as goals_repo
 from storage import mentoring as mentoring_repo
-from storage.goals import CheckinKind, CheckinRow, GoalRow
-from storage.mentoring import MentorRow, PairRow, ProposalRow, RequestRow
+from storage.goals import CheckinKind, GoalRow
+from storage.mentoring import PairRow
 
 # At most this many names are loaded per list; the rest is a count.
 LIST_LIMIT = 20
@@ -115,12 +115,10 @@ def _either(column: Any, first: str, second: str) -> Any:
     return or_(column == first, column == second)
 
 
-_GOALS = cast(Table, GoalRow.__table__)
-_CHECKINS = cast(Table, CheckinRow.__table__)
-_MENTORS = cast(Table, MentorRow.__table__)
-_REQUESTS = cast(Table, RequestRow.__table__)
-_PAIRS = cast(Table, PairRow.__table__)
-_PROPOSALS = cast(Table, ProposalRow.__table__)
+# The repositories' typed table handles.
+_GOALS, _CHECKINS = goals_repo.GOAL_TABLE, goals_repo.CHECKIN_TABLE
+_MENTORS, _REQUESTS = mentoring_repo.MENTOR_TABLE, mentoring_repo.REQUEST_TABLE
+_PAIRS, _PROPOSALS = mentoring_repo.PAIR_TABLE, mentoring_repo.PROPOSAL_TABLE
 
 
 def _home_statement() -> Any:

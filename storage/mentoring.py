@@ -588,14 +588,15 @@ def programme_mentors(session: Session, team_id: str) -> list[MentorProfile]:
 # home tab read rows as columns with prebuilt Core statements instead of loading ORM objects into
 # the session (their callers have nothing unflushed to see: each is the first read of its
 # transaction or follows a flush).
-_MENTOR_TABLE = cast(Table, MentorRow.__table__)
-_REQUEST_TABLE = cast(Table, RequestRow.__table__)
-_PROPOSAL_TABLE = cast(Table, ProposalRow.__table__)
-_MENTORS = _MENTOR_TABLE.c
-_REQUESTS = _REQUEST_TABLE.c
-_PROPOSALS = _PROPOSAL_TABLE.c
+MENTOR_TABLE = cast(Table, MentorRow.__table__)
+REQUEST_TABLE = cast(Table, RequestRow.__table__)
+PROPOSAL_TABLE = cast(Table, ProposalRow.__table__)
+PAIR_TABLE = cast(Table, PairRow.__table__)
+_MENTORS = MENTOR_TABLE.c
+_REQUESTS = REQUEST_TABLE.c
+_PROPOSALS = PROPOSAL_TABLE.c
 _PROGRAMME_MENTORS = (
-    select(_MENTOR_TABLE)
+    select(MENTOR_TABLE)
     .where(_MENTORS.team_id == bindparam("team_id"), _MENTORS.left_at.is_(None))
     .order_by(_MENTORS.user_id)
 )
@@ -610,12 +611,12 @@ _IS_PENDING_PROPOSAL = (
     _PROPOSALS.request_id == bindparam("request_id"),
     _PROPOSALS.status == ProposalStatus.PENDING.value,
 )
-_OPEN_REQUEST = select(_REQUEST_TABLE).where(*_IS_OPEN_REQUEST)
-_REQUEST_BY_ID = select(_REQUEST_TABLE).where(_REQUESTS.id == bindparam("request_id"))
-_MENTOR = select(_MENTOR_TABLE).where(
+_OPEN_REQUEST = select(REQUEST_TABLE).where(*_IS_OPEN_REQUEST)
+_REQUEST_BY_ID = select(REQUEST_TABLE).where(_REQUESTS.id == bindparam("request_id"))
+_MENTOR = select(MENTOR_TABLE).where(
     _MENTORS.team_id == bindparam("team_id"), _MENTORS.user_id == bindparam("user_id")
 )
-_PENDING_PROPOSAL = select(_PROPOSAL_TABLE).where(*_IS_PENDING_PROPOSAL)
+_PENDING_PROPOSAL = select(PROPOSAL_TABLE).where(*_IS_PENDING_PROPOSAL)
 
 
 # Requests -------------------------------------------------------------------------------------
@@ -721,14 +722,14 @@ def _request_values(request: MentorRequest, now: datetime) -> dict[str, Any]:
 # Written out, like storage/people.py's upsert: SQLAlchemy compiles its INSERT ... ON CONFLICT
 # constructs anew on every execution; this text is compiled once and runs on PostgreSQL and
 # SQLite. The conflict target is the one-open-request index, named by its columns and predicate.
-_NEW_REQUEST_COLUMNS = [c.name for c in _REQUEST_TABLE.c if c.name not in {"id", "closed_at"}]
+_NEW_REQUEST_COLUMNS = [c.name for c in REQUEST_TABLE.c if c.name not in {"id", "closed_at"}]
 _INSERT_OPEN_REQUEST = (
     text(
         # names from the table's definition, never user input: nothing to inject
-        f"INSERT INTO {_REQUEST_TABLE.name} ({', '.join(_NEW_REQUEST_COLUMNS)})"  # noqa: S608
+        f"INSERT INTO {REQUEST_TABLE.name} ({', '.join(_NEW_REQUEST_COLUMNS)})"  # noqa: S608
         f" VALUES ({', '.join(':' + name for name in _NEW_REQUEST_COLUMNS)})"
         " ON CONFLICT (team_id, mentee_id) WHERE status = 'open' DO NOTHING"
-        f" RETURNING {', '.join(c.name for c in _REQUEST_TABLE.c)}"
+        f" RETURNING {', '.join(c.name for c in REQUEST_TABLE.c)}"
     )
     .bindparams(
         *(
@@ -743,19 +744,19 @@ _INSERT_OPEN_REQUEST = (
             )
         )
     )
-    .columns(*_REQUEST_TABLE.c)  # RETURNING lists every column, in the table's order
+    .columns(*REQUEST_TABLE.c)  # RETURNING lists every column, in the table's order
 )
 # No parameter is named as a column (an UPDATE takes such parameters for its SET clause): the SET
 # values are new_<column>, the person who_team / who_mentee.
 _UPDATE_OPEN_REQUEST = (
-    _REQUEST_TABLE.update()
+    REQUEST_TABLE.update()
     .where(
         _REQUESTS.team_id == bindparam("who_team"),
         _REQUESTS.mentee_id == bindparam("who_mentee"),
         _REQUESTS.status == RequestStatus.OPEN.value,
     )
     .values({name: bindparam(f"new_{name}") for name in _FORM_COLUMNS})
-    .returning(*_REQUEST_TABLE.c)
+    .returning(*REQUEST_TABLE.c)
 )
 
 
