@@ -136,8 +136,6 @@ class Classifier:
         mender = TypoMender((*ESCALATE_KEY_WORDS, *PRACTICE_KEY_WORDS), known)
         words: Memo[str, str] = Memo(lambda w: mender.mend(norm_word(w)), WORD_CACHE)
         self._word = words.__getitem__
-        stems: Memo[str, str] = Memo(risk.stem, WORD_CACHE)
-        self._stem = stems.__getitem__
         # What each stage needs to know of a word and the next, remembered together: one lookup
         # per word pair of a text seen before, one call to work out a new pair.
         pairs: Memo[tuple[str, str], _PairFacts] = Memo(self._facts, PAIR_CACHE)
@@ -256,7 +254,7 @@ class Classifier:
 
     def _learned_quotes(self, practice: Practice, tokens: Tokens) -> list[str]:
         """The user's words behind the net's strongest features for a practice."""
-        stems = list(map(self._stem, tokens.words))
+        stems = list(map(risk.stem, tokens.words))  # risk.stem remembers its answers
         pairs = list(pairwise(stems))
         quotes: list[str] = []
         for name in self._practice.telling(stems, practice, 3 * LEARNED_QUOTES):
