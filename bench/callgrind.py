@@ -112,17 +112,17 @@ def _stage(name: str) -> tuple[Callable[[Any], object], list[Any]]:
     found = [c._index.hits(t, fits) for t, (fits, *_) in facts]
 
     def nets(f: Any) -> object:
-        t, (_, _, singles, pairs) = f
+        t, (_, _, singles, pairs, _) = f
         return c._nets.score_ids(chain(singles, pairs), len(t.words))
 
     reach = []
     for f, (esc, concepts, hits) in zip(facts, found, strict=True):
-        t, (_, steps, singles, pairs) = f
+        t, (_, steps, singles, pairs, signs) = f
         if c.classify(said[t.text]).practice.value not in ("coaching", "mentoring", "consulting"):
             continue
         if escalate.detect(esc, concepts) or c._concerns.detect_steps(t, steps):
             continue
-        reach.append((t, hits, nets(f).logits, core._score(t, hits), (singles, pairs)))
+        reach.append((t, hits, nets(f).logits, core._score(hits, signs), (singles, pairs), signs))
     stages: dict[str, tuple[Callable[[Any], object], list[Any]]] = {
         "classify": (c.classify, texts),
         "tokenize": (lambda s: tokenize(strip_slack_markup(s), c._word), texts),
@@ -131,7 +131,7 @@ def _stage(name: str) -> tuple[Callable[[Any], object], list[Any]]:
         "escalate": (lambda f: escalate.detect(f[0], f[1]), found),
         "concerns": (lambda f: c._concerns.detect_steps(f[0], f[1][1]), facts),
         "nets": (nets, facts),
-        "score": (lambda r: core._score(r[0], r[1]), reach),
+        "score": (lambda r: core._score(r[1], r[5]), reach),
         # The logits are copied: _decide adds the lexicon's scores to them in place.
         "decide": (lambda r: c._decide(r[3], list(r[2]), r[0], r[4]), reach),
     }

@@ -35,7 +35,16 @@ from bot.guidance.lexicon import (
     SELF,
     SINGULAR,
 )
-from bot.guidance.matcher import Hit, Memo, PhraseIndex, Tokens, TypoMender, norm_word, tokenize
+from bot.guidance.matcher import (
+    Hit,
+    Memo,
+    PhraseIndex,
+    Tokens,
+    TypoMender,
+    norm_word,
+    one_clause,
+    tokenize,
+)
 from bot.guidance.model import (
     Dimension,
     EscalateTopic,
@@ -79,9 +88,9 @@ _Found = Hit[_Signal]
 
 
 # What the stages need to know of a word and the next: the phrases that fit from the word
-# (PhraseIndex.survivors), the concern walk's first steps (ConcernDetector.steps), and the nets'
-# numbers of the word's stem and of the stem pair.
-_PairFacts = tuple[tuple[Any, ...], tuple[Any, ...], int, int]
+# (PhraseIndex.survivors), the concern walk's first steps (ConcernDetector.steps), the nets'
+# numbers of the word's stem and of the stem pair, and the word's pronoun sign (_PRONOUN_SIGN).
+_PairFacts = tuple[tuple[Any, ...], tuple[Any, ...], int, int, int]
 
 
 class _Scored(NamedTuple):
@@ -150,6 +159,7 @@ class Classifier:
             self._concerns.steps(pair),
             self._nets.single_number(stem, 0),
             self._nets.pair_number((stem, risk.stem(pair[1])), 0),
+            _PRONOUN_SIGN.get(pair[0], 0),
         )
 
     def _stages(self, tokens: Tokens) -> tuple[Any, ...]:
@@ -162,7 +172,7 @@ class Classifier:
         tokens = tokenize(clean, self._word)
         if not tokens.words:
             return _unclear(UnclearKind.EMPTY if not clean.strip() else UnclearKind.NO_SITUATION)
-        fits, steps, singles, pair_ids = self._stages(tokens)
+        fits, steps, singles, pair_ids, signs = self._stages(tokens)
         escalate_hits, concept_hits, practice_hits = self._index.hits(tokens, fits)
         finding = escalate.detect(escalate_hits, concept_hits) or self._concerns.detect_steps(
             tokens, steps
@@ -187,14 +197,14 @@ class Classifier:
             return _unclear(UnclearKind.GREETING)
         if len(tokens.words) < MIN_WORDS:
             return _unclear(UnclearKind.TOO_SHORT)
-        return self._decide(_score(tokens, practice_hits), logits, tokens, features)
+        return self._decide(_score(practice_hits, signs), logits, tokens, features)
 
     def rule_topic(self, text: str) -> EscalateTopic | None:
         """What the hand-written escalate rules alone say, before any net (for training)."""
         tokens = tokenize(strip_slack_markup(text), self._word)
         if not tokens.words:
             return None
-        fits, steps, _, _ = self._stages(tokens)
+        fits, steps, *_ = self._stages(tokens)
         escalate_hits, concept_hits, _ = self._index.hits(tokens, fits)
         finding = escalate.detect(escalate_hits, concept_hits) or self._concerns.detect_steps(
             tokens, steps
@@ -288,13 +298,16 @@ class Classifier:
         return SplitPart(practice, quotes[0], sentence)
 
 
-def _score(tokens: Tokens, hits: list[_Found]) -> list[_Scored]:
-    """Score each guidance practice, best first (ties keep the model's order)."""
+def _score(hits: list[_Found], signs: Sequence[int]) -> list[_Scored]:
+    """Score each guidance practice, best first (ties keep the model's order).
+
+    `signs`: each word's pronoun sign, in text order (see _pronoun_found).
+    """
     found: dict[Practice, list[_Found]] = {_COACHING: [], _MENTORING: [], _CONSULTING: []}
     # (A single hit lies inside no other: no call to find that out.)
     for hit in _longest_only(hits) if len(hits) > 1 else hits:
         found[hit[0][0]].append(hit)
-    for hit in _pronoun_found(tokens.words):
+    for hit in _pronoun_found(signs):
         found[hit[0][0]].append(hit)
     # A stable sort, so ties keep the model's order.
     return sorted(
@@ -340,8 +353,15 @@ def _quoted(
     for (practice, dimension, weight, gloss), start, end in scored.found:
         stop = end if end < words else words
         if stop - start == 1:
-            # A lone word keeps a neighbour each side (within its clause).
-            quote = tokens.context_quote(start, stop, 1)
+            # A lone word keeps a neighbour each side within its clause, as
+            # tokens.context_quote(start, stop, 1) quotes it, worked out here: most gaps are one
+            # space, and this runs for most of the evidence shown.
+            lo, hi = start, stop
+            if lo and one_clause(text[ends[lo - 1] : starts[lo]]):
+                lo -= 1
+            if hi < words and one_clause(text[ends[stop - 1] : starts[hi]]):
+                hi += 1
+            quote = text[starts[lo] : ends[hi - 1]]
         else:
             quote = text[starts[start] : ends[stop - 1]]
         if len(quote) > MAX_QUOTE:
@@ -358,13 +378,14 @@ def _quoted(
     return tuple(evidence), _reasons(groups, totals, limit)
 
 
-def _pronoun_found(words: tuple[str, ...]) -> list[_Found]:
-    """Weigh "I/my" against "we/our" for the whose-change dimension."""
-    # Each word's sign (+1 singular, -1 plural, 0 neither), read once: their sum says how many
-    # more singular than plural pronouns there are (only the difference is weighed), and the
-    # first pronoun of the side that leads is found in the same list (SINGULAR and PLURAL are
-    # disjoint).
-    signs = list(map(_PRONOUN_SIGN.get, words, repeat(0)))
+def _pronoun_found(signs: Sequence[int]) -> list[_Found]:
+    """Weigh "I/my" against "we/our" for the whose-change dimension.
+
+    `signs`: each word's sign (+1 singular, -1 plural, 0 neither), remembered per word pair:
+    their sum says how many more singular than plural pronouns there are (only the difference
+    is weighed), and the first pronoun of the side that leads is found in the same sequence
+    (SINGULAR and PLURAL are disjoint).
+    """
     lead = sum(signs)
     if lead < 0:
         weight = min(4.0, 1.5 * -lead + 0.5)
