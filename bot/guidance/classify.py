@@ -11,7 +11,7 @@ the net weighed most when the lexicon found none for the answer.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import chain, pairwise, repeat
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -93,6 +93,12 @@ _Found = Hit[_Signal]
 _PairFacts = tuple[tuple[Any, ...], tuple[Any, ...], int, int, int]
 
 
+# What a word pair needs of its first word: its stem, the nets' number of the stem, whether a
+# phrase and a concern term start with it, its pronoun sign, and the nets' numbers of the stem
+# pairs it starts (Nets.pairs_after).
+_WordFacts = tuple[str, int, bool, bool, int, Mapping[str, int]]
+
+
 class _Scored(NamedTuple):
     """The signals found for one practice and its capped score."""
 
@@ -149,17 +155,33 @@ class Classifier:
         # per word pair of a text seen before, one call to work out a new pair.
         pairs: Memo[tuple[str, str], _PairFacts] = Memo(self._facts, PAIR_CACHE)
         self._pair_facts = pairs.__getitem__
+        # What a new word pair needs of each of its words, remembered per word: a text not seen
+        # before has many new pairs of words seen before.
+        self._about: Memo[str, _WordFacts] = Memo(self._word_facts, WORD_CACHE)
+
+    def _word_facts(self, word: str) -> _WordFacts:
+        """What working out a word pair needs to know of its first word (see _WordFacts)."""
+        stem = risk.stem(word)
+        return (
+            stem,
+            self._nets.single_number(stem, 0),
+            self._index.starts(word),
+            self._concerns.starts(word),
+            _PRONOUN_SIGN.get(word, 0),
+            self._nets.pairs_after(stem),
+        )
 
     def _facts(self, pair: tuple[str, str]) -> _PairFacts:
         """What the phrase index, the concern walk and the nets need to know of a word and the
         next one ("" after the last word)."""
-        stem = risk.stem(pair[0])
+        about = self._about
+        _, single, phrases, concerns, sign, after = about[pair[0]]
         return (
-            self._index.survivors(pair),
-            self._concerns.steps(pair),
-            self._nets.single_number(stem, 0),
-            self._nets.pair_number((stem, risk.stem(pair[1])), 0),
-            _PRONOUN_SIGN.get(pair[0], 0),
+            self._index.survivors(pair) if phrases else (),
+            self._concerns.steps(pair) if concerns else (),
+            single,
+            after.get(about[pair[1]][0], 0) if after else 0,
+            sign,
         )
 
     def _stages(self, tokens: Tokens) -> tuple[Any, ...]:

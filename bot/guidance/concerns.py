@@ -539,6 +539,11 @@ class ConcernDetector:
         )
         return tuple((node, self._fixed[node]) for node in heads)
 
+    def starts(self, word: str) -> bool:
+        """Tell whether some term starts with this word (else `steps` of any pair that starts
+        with it is empty)."""
+        return bool(self._heads[word])
+
     def steps(self, pair: tuple[str, str]) -> tuple[_Step, ...]:
         """Return what walking from each head node of a word does, given the next word (not
         remembered: `occurrences` remembers it per pair)."""

@@ -244,6 +244,11 @@ class PhraseIndex:
         """Return every exact word the phrases mention (for typo mending)."""
         return frozenset(self._exact)
 
+    def starts(self, word: str) -> bool:
+        """Tell whether some phrase starts with this word (else `survivors` of any window that
+        starts with it is empty)."""
+        return self._heads[word] is not _NO_HEADS
+
     def find(self, tokens: Tokens) -> list[list[Hit[Any]]]:
         """Return every phrase occurrence per lexicon, in text order (then in lexicon order)."""
         # The phrases that fit each word and the next, looked up in C (a word that starts no

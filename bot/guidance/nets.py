@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
 from operator import add, mul
+from types import MappingProxyType
 from typing import NamedTuple
 
 from bot.guidance import practice_net, risk
@@ -19,6 +20,7 @@ from bot.guidance.practice_net import LABELS, PracticeNet, place_factors
 from bot.guidance.risk import RiskNet
 
 _ZERO_PRACTICE = (0.0,) * len(LABELS)
+_NO_PAIRS: Mapping[str, int] = MappingProxyType({})
 
 
 class Scores(NamedTuple):
@@ -55,9 +57,19 @@ class Nets:
         # the tables' own lookups, C calls, for a caller that numbers many features.
         self.single_number: Callable[[str, int], int] = self._single_ids.get
         self.pair_number: Callable[[tuple[str, str], int], int] = self._pair_ids.get
+        # The same pair numbers by first stem, then second: a caller that knows a word's stem
+        # already (and remembers what this returns per word) looks a pair up in a small table.
+        self._after: dict[str, dict[str, int]] = {}
+        for (first, second), number in self._pair_ids.items():
+            self._after.setdefault(first, {})[second] = number
         # Per ordered pair of labels (a, b): each feature's practice weight for a minus its
         # weight for b, by feature number, worked out on first use.
         self._differences: dict[tuple[int, int], list[float]] = {}
+
+    def pairs_after(self, stem: str) -> Mapping[str, int]:
+        """The numbers of the stem pairs that start with this stem, by second stem (empty when
+        there are none): `pairs_after(a).get(b, 0) == pair_number((a, b), 0)`."""
+        return self._after.get(stem, _NO_PAIRS)
 
     def _number(self, row: tuple[float, ...]) -> int:
         """Give a feature's row the next number."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.guidance import Practice, classify
-from bot.guidance.concerns import RULES, ConcernDetector
+from bot.guidance.concerns import CONCEPTS, RULES, ConcernDetector
 from bot.guidance.matcher import tokenize
 
 DETECTOR = ConcernDetector()
@@ -422,3 +422,14 @@ def test_terms_starting_with_prefixes_are_found_by_their_first_letters() -> None
     detector = ConcernDetector(concepts={"leave": ("resig* from",), "quit": ("resign",)}, rules=())
     found = detector.occurrences(tokenize("i might resign from the team"))
     assert found == {"leave": [(2, 4)], "quit": [(2, 3)]}
+
+
+def test_starts_is_false_only_where_no_term_starts() -> None:
+    """A word `starts` says no term begins with has no first steps, whatever word follows."""
+    heads = {term.split()[0] for terms in CONCEPTS.values() for term in terms}
+    words = sorted({h.replace("*", "ing") for h in heads if h not in ("_", "...")})
+    for word in [*words, "the", "zz", "banana"]:
+        if not DETECTOR.starts(word):
+            for following in [*words[:50], "", "zz"]:
+                assert DETECTOR.steps((word, following)) == ()
+    assert all(DETECTOR.starts(w) for w in words if "*" not in w and "|" not in w)

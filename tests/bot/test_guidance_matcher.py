@@ -177,6 +177,23 @@ def test_find_matches_reference_on_every_phrase(name: str) -> None:
             assert _TOGETHER.find(tokens) == alone, text
 
 
+@given(st.sampled_from([*_VOCABULARY, "the", "zz"]), st.sampled_from([*_VOCABULARY, "", "zz"]))
+def test_a_word_no_phrase_starts_with_has_no_survivors(first: str, second: str) -> None:
+    """`starts` is False only where every window from the word has no phrase to try."""
+    window = (first, second, "zz")
+    if not _TOGETHER.starts(first):
+        assert _TOGETHER.survivors(window[:2]) == ()
+        assert _TOGETHER.survivors(window) == ()
+
+
+def test_every_head_word_starts_a_phrase() -> None:
+    """Each phrase's first word (and a word its prefix head fits) starts a phrase."""
+    for phrases in _LEXICONS.values():
+        for phrase, _ in phrases:
+            head = phrase.split()[0].split("|")[0]
+            assert _TOGETHER.starts(norm_word(head.replace("*", "ing"))), phrase
+
+
 def test_memo_stays_bounded() -> None:
     """A memo computes each missing key once and never holds more than its limit."""
     calls: list[int] = []

@@ -51,6 +51,19 @@ def test_joint_scoring_equals_each_net_alone(text: str) -> None:
     assert logits == practice_net.DEFAULT.logits(g)
 
 
+def test_pairs_after_numbers_every_stem_pair_as_pair_number_does() -> None:
+    joint = nets.default()
+    pairs = list(joint._pair_ids)
+    assert pairs
+    for first, second in pairs:
+        assert joint.pairs_after(first).get(second, 0) == joint.pair_number((first, second), 0)
+    # Pairs the nets do not weigh (a known first stem, an unknown second; an unknown first).
+    first, _ = pairs[0]
+    assert joint.pairs_after(first).get("zzzunknown", 0) == 0
+    assert joint.pairs_after("zzzunknown") == {}
+    assert sum(map(len, map(joint.pairs_after, {a for a, _ in pairs}))) == len(pairs)
+
+
 def test_lead_says_which_practice_comes_first() -> None:
     net = PracticeNet((0.0, 0.0, 0.0, 0.0), {"skill": (1.0, 0, 0, 0), "career": (0, 1.0, 0, 0)})
     first = ("skill", "x", "x", "x", "career")
