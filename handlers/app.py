@@ -10,6 +10,7 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
 from slack_bolt import Ack, App, BoltRequest, BoltResponse
+from slack_bolt.logger import get_bolt_app_logger
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -157,6 +158,46 @@ class AckWaitingExecutor(Executor):
         self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+class KeepAliveApp(App):
+    """Bolt's App, whose requests get their client from the app's KeepAliveWebClient at once.
+
+    Since 1.15 Bolt builds a new WebClient for every request (`App._init_context`), so that a
+    listener or middleware that changes its request's client token cannot change another
+    request's. Building one reads the proxy environment, formats a user agent and copies the
+    retry handlers: 7-10 µs of a dispatch (bench/ack.py), for a client that InjectDeps then
+    replaces with a sibling of the keep-alive client. With one static token (no OAuth flow, so
+    SingleTeamAuthorization, which only reads the token) and no function tokens attached,
+    nothing Bolt runs changes a request's client token, and the sibling (shared by the requests
+    of one token and workspace) is given from the start. Any other app gets Bolt's own
+    per-request client. tests/handlers/test_app_context.py checks that both set the same context.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        client = self._client
+        self._siblings_of: KeepAliveWebClient | None = None
+        if (
+            isinstance(client, KeepAliveWebClient)
+            and self._token is not None
+            and self.oauth_flow is None
+            and kwargs.get("attaching_function_token_enabled", True) is False
+        ):
+            self._siblings_of = client
+
+    def _init_context(self, req: BoltRequest) -> None:
+        owner = self._siblings_of
+        if owner is None:
+            super()._init_context(req)
+            return
+        # What Bolt's _init_context puts in the context, with the sibling as the client.
+        req.context["logger"] = get_bolt_app_logger(
+            app_name=self.name, base_logger=self._base_logger
+        )
+        req.context["token"] = self._token
+        req.context["client"] = owner.sibling(token=self._token, team_id=req.context.team_id)
+        req.context["listener_runner"] = self.listener_runner
+
+
 class InjectDeps(Middleware):
     """Put the deps in every request's context and log one line per request.
 
@@ -265,7 +306,7 @@ def build_app(
     # request bodies, which logs.configure keeps out. Pinning today's effective level (at least
     # INFO) changes nothing that is logged.
     bolt_log.setLevel(max(logging.INFO, bolt_log.getEffectiveLevel()))
-    app = App(
+    app = KeepAliveApp(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret.reveal() or None,
         request_verification_enabled=not socket_mode,
