@@ -86,7 +86,8 @@ class Nets:
         the biases come first, as in their sums.
         """
         found = map(self._rows.__getitem__, dict.fromkeys(filter(None, features)))
-        sums = [sum(column, 0.0) for column in zip(self._bias, *found, strict=True)]
+        # sum() starts from the int 0, and 0 + bias is bias: the same sums as from 0.0.
+        sums = list(map(sum, zip(self._bias, *found, strict=True)))
         # Scores(...) without its Python-level __new__ (tuple.__new__ builds the same tuple).
         danger = sums[0] + self.danger.length_weight * math.log1p(words)
         return tuple.__new__(Scores, (danger, sums[1:]))
