@@ -201,8 +201,9 @@ class KeepAliveApp(App):
 class InjectDeps(Middleware):
     """Put the deps in every request's context and log one line per request.
 
-    Bolt gives each request a new WebClient of its own; with a KeepAliveWebClient for the app,
-    the request's client is its sibling instead, so listeners reuse the open connections, and
+    With a KeepAliveWebClient for the app, the request's client is its sibling for the token
+    the request was authorized with (KeepAliveApp gave it already, where it could; a plain
+    Bolt App gives each request a new WebClient), so listeners reuse the open connections, and
     `respond` posts to the response_url on them too.
     """
 
