@@ -192,6 +192,7 @@ def test_every_head_word_starts_a_phrase() -> None:
         for phrase, _ in phrases:
             head = phrase.split()[0].split("|")[0]
             assert _TOGETHER.starts(norm_word(head.replace("*", "ing"))), phrase
+    assert not _TOGETHER.starts("zz")
 
 
 def test_memo_stays_bounded() -> None:
