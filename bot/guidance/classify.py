@@ -35,16 +35,7 @@ from bot.guidance.lexicon import (
     SELF,
     SINGULAR,
 )
-from bot.guidance.matcher import (
-    Hit,
-    Memo,
-    PhraseIndex,
-    Tokens,
-    TypoMender,
-    norm_word,
-    one_clause,
-    tokenize,
-)
+from bot.guidance.matcher import Hit, Memo, PhraseIndex, Tokens, TypoMender, norm_word, tokenize
 from bot.guidance.model import (
     Dimension,
     EscalateTopic,
@@ -375,15 +366,8 @@ def _quoted(
     for (practice, dimension, weight, gloss), start, end in scored.found:
         stop = end if end < words else words
         if stop - start == 1:
-            # A lone word keeps a neighbour each side within its clause, as
-            # tokens.context_quote(start, stop, 1) quotes it, worked out here: most gaps are one
-            # space, and this runs for most of the evidence shown.
-            lo, hi = start, stop
-            if lo and one_clause(text[ends[lo - 1] : starts[lo]]):
-                lo -= 1
-            if hi < words and one_clause(text[ends[stop - 1] : starts[hi]]):
-                hi += 1
-            quote = text[starts[lo] : ends[hi - 1]]
+            # A lone word keeps a neighbour each side (within its clause).
+            quote = tokens.context_quote(start, stop, 1)
         else:
             quote = text[starts[start] : ends[stop - 1]]
         if len(quote) > MAX_QUOTE:

@@ -83,18 +83,18 @@ class Tokens(NamedTuple):
         text, starts, ends = self.text, self.starts, self.ends
         lo, hi = start, end
         # Widen while the gap to the next word out is not a clause boundary (mostly one space).
-        while start - lo < reach and lo > 0 and one_clause(text[ends[lo - 1] : starts[lo]]):
+        while start - lo < reach and lo > 0 and _one_clause(text[ends[lo - 1] : starts[lo]]):
             lo -= 1
         while (
             hi - end < reach
             and hi < len(self.words)
-            and one_clause(text[ends[hi - 1] : starts[hi]])
+            and _one_clause(text[ends[hi - 1] : starts[hi]])
         ):
             hi += 1
         return text[starts[lo] : ends[hi - 1]]
 
 
-def one_clause(gap: str) -> bool:
+def _one_clause(gap: str) -> bool:
     """Tell whether the text between two words leaves them in one clause (no clause break)."""
     return gap == " " or not _CLAUSE_BREAK.search(gap)
 
