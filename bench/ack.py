@@ -28,6 +28,7 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
+from bench.datasets import leave_one_out, situation_sets
 from bot.guidance import classify, default_classifier
 from bot.settings import parse_settings
 from handlers.app import build_app, make_client
@@ -98,17 +99,12 @@ def unseen_samples(
     """Both apps' dispatch times of texts our classifier has never answered: per data set, a
     fresh classifier answers every other set first, then each of the set's texts is dispatched
     once by each app, interleaved (bench/classify.py's "unseen texts")."""
-    sets = [
-        [json.loads(line)["text"] for line in path.read_text().splitlines() if line.strip()]
-        for path in sorted(DATA.parent.glob("situations*.jsonl"))
-    ]
     bare_us: list[float] = []
     ours_us: list[float] = []
-    for k, texts in enumerate(sets):
+    for texts, others in leave_one_out(situation_sets()):
         default_classifier.cache_clear()
-        for other in sets[:k] + sets[k + 1 :]:
-            for text in other:
-                classify(text)
+        for text in others:
+            classify(text)
         for req in [signed_request(verifier, text) for text in texts]:
             time_both(bare, ours, req, bare_us, ours_us)
     return bare_us, ours_us

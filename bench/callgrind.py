@@ -90,17 +90,13 @@ def _dispatch_stage(name: str) -> tuple[Callable[[Any], object], list[Any]]:
 
 def _stage(name: str) -> tuple[Callable[[Any], object], list[Any]]:
     """The function a stage measures and its inputs, with the classifier's memos warm."""
+    from bench.datasets import situation_sets
     from bot.guidance import Classifier, escalate
     from bot.guidance.matcher import tokenize
     from bot.text import strip_slack_markup
 
     core = importlib.import_module("bot.guidance.classify")
-    texts = [
-        json.loads(line)["text"]
-        for path in sorted((ROOT / "bench" / "data").glob("situations*.jsonl"))
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    texts = list(chain.from_iterable(situation_sets()))
     c = Classifier()
     for text in texts:
         c.classify(text)
@@ -152,22 +148,17 @@ def _unseen() -> int:
     """Per data set, a fresh classifier answers every other set (not counted), then the set
     itself once inside deque() (counted): texts it has never seen, as bench/classify.py's
     "unseen texts" pass. Return the number of texts counted."""
+    from bench.datasets import leave_one_out, situation_sets
     from bot.guidance import Classifier
 
-    sets = [
-        [
-            json.loads(line)["text"]
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        ]
-        for path in sorted((ROOT / "bench" / "data").glob("situations*.jsonl"))
-    ]
-    for k, texts in enumerate(sets):
+    counted = 0
+    for texts, others in leave_one_out(situation_sets()):
         c = Classifier()
-        for other in chain.from_iterable(sets[:k] + sets[k + 1 :]):  # not counted: a plain loop
+        for other in others:  # not counted: a plain loop
             c.classify(other)
         deque(map(c.classify, texts), maxlen=0)
-    return sum(map(len, sets))
+        counted += len(texts)
+    return counted
 
 
 def child(name: str) -> None:

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.datasets import DATA, is_eval_only  # noqa: E402
+from bench.datasets import DATA, is_eval_only, leave_one_out  # noqa: E402
 from bot.guidance import Classifier, Practice  # noqa: E402
 
 DEFAULT_FILES = (
@@ -201,9 +201,9 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # The figures above time texts answered before (their words and word pairs remembered); a
     # typed situation is new text, whose new word pairs are worked out on first sight.
-    for name, rows in sets:
-        others = [str(r["text"]) for other, rs in sets if other != name for r in rs]
-        unseen_pass(name, [str(r["text"]) for r in rows], others)
+    texts = [[str(r["text"]) for r in rows] for _, rows in sets]
+    for (name, _), (mine, others) in zip(sets, leave_one_out(texts), strict=True):
+        unseen_pass(name, mine, others)
     print(
         f"memory: peak traced {peak / 1_048_576:.1f} MB (classifier + evaluation); "
         f"process max RSS {rss:.1f} MB (includes the interpreter)"

@@ -7,6 +7,8 @@ their rows (only aggregate figures).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +38,20 @@ def load_rows(path: Path) -> list[dict[str, str | None]]:
     """Read one JSON object per non-empty line."""
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def situation_sets() -> list[list[str]]:
+    """The texts of each labelled situation set (bench/data/situations*.jsonl), in file order."""
+    return [
+        [str(row["text"]) for row in load_rows(p)] for p in sorted(DATA.glob("situations*.jsonl"))
+    ]
+
+
+def leave_one_out(sets: list[list[str]]) -> Iterator[tuple[list[str], list[str]]]:
+    """Each set's texts with every other set's: the "unseen texts" passes answer the others
+    first, so that the set's texts are new to the classifier and most of their words are not."""
+    for k, texts in enumerate(sets):
+        yield texts, list(chain.from_iterable(sets[:k] + sets[k + 1 :]))
 
 
 def training_files() -> list[Path]:
